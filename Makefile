@@ -1,0 +1,45 @@
+# bakhong — make help lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PERIOD ?= 2024
+SEED ?= 7
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv with the pinned dependencies and the package
+
+chromium: ## install Debian's chromium when missing (needs root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (Debian package)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+reports: $(STAMP) ## build every report from the bundled data
+	$(VENV)/bin/bakhong ingest
+
+test: $(STAMP) ## run the tests (what CI runs)
+	$(VENV)/bin/ruff check bakhong tests benchmarks tools
+	$(PY) -m pytest -q
+
+lint: $(STAMP) ## ruff
+	$(VENV)/bin/ruff check bakhong tests benchmarks tools
+
+bench: $(STAMP) ## run the benchmarks
+	$(PY) benchmarks/ingest.py
+
+clean: ## remove generated files (not data/raw)
+	rm -rf data/processed/*.parquet data/processed/*.json reports/*/ .pytest_cache
+
+.PHONY: help venv chromium reports test lint bench clean

@@ -1,0 +1,34 @@
+"""bakhong — analytics for the evaluation of the "3 KHÔNG" model in Thanh Hóa.
+
+Load the result tables districts send, check them, compare before and after rollout
+against the targets, and report to each district's leadership.
+
+>>> import bakhong
+>>> table = bakhong.read_table("data/raw/tables/thuong-xuan-2024.xlsx")
+>>> findings = bakhong.check(table.observations, table.findings)
+>>> sorted(findings.filter(severity="error")["rule"])
+['denominator_inconsistent', 'swapped_ratio']
+"""
+
+from importlib import metadata as _metadata
+
+from .catalog import Catalog, Indicator, load_catalog
+from .checks import check, check_paths
+from .errors import BakhongError, SourceError, UnknownIndicatorError, UnknownUnitError
+from .findings import RULE_NAMES, Finding, rules
+from .ingest import ingest
+from .load import OBSERVATION_SCHEMA, Table, read_table, read_tables
+from .parse import format_int, format_percent, parse_number, parse_value
+from .units import Unit, districts, match
+
+try:
+    __version__ = _metadata.version("bakhong")
+except _metadata.PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0+unknown"
+
+__all__ = [
+    "OBSERVATION_SCHEMA", "RULE_NAMES", "BakhongError", "Catalog", "Finding", "Indicator",
+    "SourceError", "Table", "Unit", "UnknownIndicatorError", "UnknownUnitError", "__version__",
+    "check", "check_paths", "districts", "format_int", "format_percent", "ingest",
+    "load_catalog", "match", "parse_number", "parse_value", "read_table", "read_tables", "rules",
+]

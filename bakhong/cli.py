@@ -1,0 +1,163 @@
+"""The ``bakhong`` command: argument parsing and wiring only.
+
+Exit codes: 0 success (for ``check``: no error-severity finding), 1 an error-severity finding
+or a failed unit, 2 a usage error or a file that cannot be read. Never a traceback: set
+``BAKHONG_DEBUG=1`` to see one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .errors import BakhongError, UsageError
+from .findings import PHASE_VI, SEVERITY_VI
+
+DESIGN_COLUMNS = [
+    "unit_code", "unit_name", "unit_level", "period", "indicator", "phase", "value",
+    "qualifier", "numerator", "denominator", "target", "target_qualifier", "raw", "source",
+    "status", "evidence", "synthetic",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 with usage; keep that
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from .load import read_table
+
+    table = read_table(args.file, unit=args.unit, period=args.period)
+    rows = table.observations.select(DESIGN_COLUMNS).to_dicts()
+    if args.json:
+        _print_json({"unit": table.unit.as_dict() if table.unit else None,
+                     "period": table.period, "synthetic": table.synthetic,
+                     "observations": rows})
+        return 0
+    from .parse import format_percent
+
+    name = table.unit.full_name if table.unit else "(không rõ đơn vị)"
+    print(f"{name} — {table.period or '?'}{' — DỮ LIỆU MÔ PHỎNG' if table.synthetic else ''}")
+    for row in rows:
+        shown = format_percent(row["value"], qualifier=row["qualifier"] or "=") \
+            if row["value"] is not None else f"({row['status']})"
+        print(f"  {row['indicator']:<5} {PHASE_VI[row['phase']]:<17} {shown:<14} "
+              f"{row['source']}")
+    return 0
+
+
+def _findings_text(findings: pl.DataFrame) -> str:
+    if findings.is_empty():
+        return "Không phát hiện vấn đề nào."
+    lines = []
+    for (unit_name, unit_code), group in findings.group_by(
+            ["unit_name", "unit_code"], maintain_order=True):
+        title = f"{unit_name or '(không rõ đơn vị)'}" + (f" [{unit_code}]" if unit_code else "")
+        lines.append(f"\n== {title} ==")
+        for row in group.iter_rows(named=True):
+            where = " ".join(x for x in (row["indicator"], PHASE_VI.get(row["phase"], ""))
+                             if x)
+            head = f"{SEVERITY_VI[row['severity']].upper():<11} {row['rule']:<24} {where}"
+            lines.append(head.rstrip())
+            lines.append(textwrap.fill(row["message"], width=96, initial_indent="    ",
+                                       subsequent_indent="    "))
+            if row["source"]:
+                lines.append(f"    vị trí: {row['source']}")
+    counts = {s: findings.filter(pl.col("severity") == s).height for s in SEVERITY_VI}
+    lines.append("\nTổng: " + ", ".join(f"{n} {SEVERITY_VI[s].lower()}" for s, n in counts.items()))
+    return "\n".join(lines).lstrip("\n")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .checks import check_paths
+
+    _, findings = check_paths(args.paths, unit=args.unit, period=args.period)
+    if args.json:
+        rows = findings.rename({"unit_name": "unit"}).select(
+            ["unit", "unit_code", "period", "indicator", "phase", "rule", "severity", "message",
+             "value", "expected", "source", "fix"]).to_dicts()
+        _print_json(rows)
+    else:
+        print(_findings_text(findings))
+    return 1 if findings.filter(pl.col("severity") == "error").height else 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import ingest
+
+    manifest = ingest(Path(args.dir) if args.dir else None, Path(args.out) if args.out else None)
+    found = manifest["findings"]
+    bad = [f["path"] for f in manifest["files"] if f["status"] != "ok"]
+    print(f"Đã nạp {len(manifest['files'])} tệp, {manifest['observations']} quan sát; "
+          f"{found['error']} lỗi, {found['warning']} cần xem lại, {found['info']} thông tin.")
+    if bad:
+        print("Không đọc được: " + ", ".join(bad))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="bakhong",
+                     description="Đánh giá mô hình “3 KHÔNG” — nạp, kiểm tra, báo cáo.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    show = sub.add_parser("show", help="đọc một tệp và in các quan sát")
+    show.add_argument("file")
+    show.add_argument("--unit", help="tên đơn vị, khi tệp không ghi")
+    show.add_argument("--period", help="kỳ báo cáo, khi tệp không ghi")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_cmd_show)
+
+    chk = sub.add_parser("check", help="kiểm tra các tệp hoặc thư mục")
+    chk.add_argument("paths", nargs="+")
+    chk.add_argument("--unit")
+    chk.add_argument("--period")
+    chk.add_argument("--json", action="store_true")
+    chk.set_defaults(func=_cmd_check)
+
+    ing = sub.add_parser("ingest", help="dựng lại data/processed từ data/raw")
+    ing.add_argument("dir", nargs="?")
+    ing.add_argument("--out")
+    ing.set_defaults(func=_cmd_ingest)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"bakhong: {exc}", file=sys.stderr)
+        return 2
+    except BakhongError as exc:
+        print(f"bakhong: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `bakhong check … | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("bakhong: đã dừng.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("BAKHONG_DEBUG"):
+            raise
+        print(f"bakhong: lỗi không mong đợi ({type(exc).__name__}: {exc}). "
+              "Đặt BAKHONG_DEBUG=1 để xem chi tiết.", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,247 @@
+"""Pure text → number parsing for the way districts write figures, and Vietnamese formatting.
+
+How ambiguous cells are read (the rules below are the contract; tests pin each one):
+
+* A **dot followed by groups of exactly three digits** is a thousands separator ("72.599",
+  "946.030", "1.234.567"); any other dot is a decimal point ("96.5").
+* A **comma** is a decimal comma ("45,75", "96,5") unless it is followed by exactly three
+  digits *and* a dot comes later ("1,234.5", an English-formatted number).
+* A value cell holding a **bare number** (no "%"): a number from 0 to 1 is a fraction, the way
+  Excel stores a %-formatted cell (0.74 → 74%); a number above 1 is a percentage (96,5 → 96,5%).
+  So a cell holding exactly 1 reads as 100%, never 1%.
+* "a/b" gives numerator a and denominator b; "a/b = c%" keeps c% as the stated value and a, b
+  as given, so that checks can compare them. Without a stated percentage the value is a/b.
+* "trên", "hơn", "vượt", ">" give the qualifier ">"; "trở lên", "từ … trở lên", "ít nhất",
+  "≥", ">=" give "≥"; "dưới", "<" give "<"; "tối đa", "≤" give "≤"; otherwise "=".
+* Text in brackets is a remark and is ignored ("40% trở lên (năm 2024)").
+* Blank → missing; text without a number ("đang cập nhật") → unparseable, raw text kept.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# --- text -------------------------------------------------------------------------------
+
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D", "\u00a0": " "})
+
+
+def nfc(text: str) -> str:
+    """NFC-normalised text with surrounding whitespace removed (Mac files are NFD)."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case text without diacritics and with runs of spaces and punctuation collapsed.
+
+    >>> fold("UBND huyện THƯỜNG XUÂN")
+    'ubnd huyen thuong xuan'
+    """
+    decomposed = unicodedata.normalize("NFD", str(text).translate(_FOLD_EXTRA))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = bare.lower()
+    bare = re.sub(r"[^\w%/.,<>=≥≤+-]+", " ", bare)
+    return re.sub(r"\s+", " ", bare).strip()
+
+
+def fold_words(text: str) -> str:
+    """:func:`fold` keeping only letters and digits, for matching labels."""
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9]+", " ", fold(text))).strip()
+
+
+# --- numbers ----------------------------------------------------------------------------
+
+_NUMBER = r"\d[\d.,]*\d|\d"
+_NUMBER_RE = re.compile(_NUMBER)
+_THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
+_ENGLISH = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def parse_number(text: str) -> float:
+    """One number written the Vietnamese way (see the module docstring).
+
+    >>> parse_number("72.599"), parse_number("45,75"), parse_number("1.234,5")
+    (72599.0, 45.75, 1234.5)
+    """
+    s = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not s:
+        raise ValueError("empty number")
+    if _THOUSANDS_DOT.match(s):
+        return float(s.replace(".", "").replace(",", "."))
+    if _ENGLISH.match(s) and "." in s:
+        return float(s.replace(",", ""))
+    if s.count(",") == 1 and "." not in s:
+        return float(s.replace(",", "."))
+    if s.count(".") == 1 and "," not in s:
+        return float(s)
+    if s.isdigit():
+        return float(s)
+    raise ValueError(f"not a number: {text!r}")
+
+
+def decimals_shown(text: str) -> int:
+    """How many decimals a number was written with ("45,75" → 2, "72.599" → 0)."""
+    s = text.strip()
+    if _THOUSANDS_DOT.match(s):
+        return len(s.split(",")[1]) if "," in s else 0
+    m = re.search(r"[.,](\d+)$", s)
+    return len(m.group(1)) if m else 0
+
+
+# --- values -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a cell says.
+
+    status is "ok", "missing" or "unparseable"; value is a fraction (0.4575); tolerance is
+    half a unit of the last decimal the stated percentage was written with, as a fraction.
+    """
+
+    status: str
+    value: float | None = None
+    qualifier: str = "="
+    numerator: float | None = None
+    denominator: float | None = None
+    tolerance: float = 0.005
+    stated: bool = False  # a percentage was written, not only a ratio
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+MISSING = Parsed("missing")
+UNPARSEABLE = Parsed("unparseable")
+
+_QUALIFIERS: tuple[tuple[str, str], ...] = (
+    (r"tro len|it nhat|toi thieu|>=|≥|tu \d", "≥"),
+    (r"toi da|<=|≤|khong qua", "≤"),
+    (r"tren|hon|vuot|>", ">"),
+    (r"duoi|<|chua den|chua toi", "<"),
+)
+_BRACKETS = re.compile(r"\([^)]*\)")
+_RATIO = re.compile(rf"({_NUMBER})\s*/\s*({_NUMBER})")
+_PERCENT = re.compile(rf"({_NUMBER})\s*%")
+# words that may stand beside a bare number without making it prose
+_FILLER = re.compile(r"\b(dat|tren|hon|vuot|tro len|tu|duoi|it nhat|toi thieu|toi da|khoang)\b")
+
+
+def qualifier_of(text: str) -> str:
+    folded = fold(text)
+    for pattern, qualifier in _QUALIFIERS:
+        if re.search(pattern, folded):
+            return qualifier
+    return "="
+
+
+def parse_value(cell: object) -> Parsed:
+    """Read a result cell: a number from Excel, or text as districts write it.
+
+    >>> p = parse_value("= 72599/33216 = 45,75%")
+    >>> p.value, p.numerator, p.denominator
+    (0.4575, 72599.0, 33216.0)
+    >>> parse_value("hơn 96,5%").qualifier
+    '>'
+    """
+    if cell is None:
+        return MISSING
+    if isinstance(cell, bool):
+        return UNPARSEABLE
+    if isinstance(cell, int | float):
+        x = float(cell)
+        if math.isnan(x):
+            return MISSING
+        if x < 0:
+            return UNPARSEABLE
+        # Excel stores a %-formatted cell as a fraction: 0.74 shown as 74%.
+        return Parsed("ok", round(x if x <= 1 else x / 100, 10), tolerance=0.00005, stated=True)
+    text = nfc(str(cell))
+    if not text or text in {"-", "—", "–", "x", "X", "…", "..."}:
+        return MISSING
+    body = _BRACKETS.sub(" ", text)
+    qualifier = qualifier_of(body)
+    numerator = denominator = None
+    ratio = _RATIO.search(body)
+    rest = body
+    if ratio:
+        try:
+            numerator, denominator = parse_number(ratio.group(1)), parse_number(ratio.group(2))
+        except ValueError:
+            return Parsed("unparseable")
+        rest = body[: ratio.start()] + " " + body[ratio.end():]
+    percent = _PERCENT.search(rest)
+    if percent:
+        try:
+            stated = parse_number(percent.group(1))
+        except ValueError:
+            return UNPARSEABLE
+        digits = decimals_shown(percent.group(1))
+        return Parsed("ok", round(stated / 100, 10), qualifier, numerator, denominator,
+                      0.5 * 10 ** (-digits) / 100, True)
+    if ratio:
+        if not denominator:
+            return Parsed("unparseable", numerator=numerator, denominator=denominator)
+        return Parsed("ok", numerator / denominator, qualifier, numerator, denominator,
+                      0.0, False)
+    bare = _NUMBER_RE.search(rest)
+    words = _FILLER.sub(" ", fold(_NUMBER_RE.sub(" ", rest)))
+    if bare and not re.search(r"[a-z]", words):
+        try:
+            x = parse_number(bare.group(0))
+        except ValueError:
+            return UNPARSEABLE
+        digits = decimals_shown(bare.group(0))
+        if x <= 1:  # a fraction, as Excel stores a %-formatted cell
+            return Parsed("ok", x, qualifier, tolerance=0.5 * 10 ** (-max(digits, 2)),
+                          stated=True)
+        return Parsed("ok", round(x / 100, 10), qualifier,
+                      tolerance=0.5 * 10 ** (-digits) / 100, stated=True)
+    return UNPARSEABLE
+
+
+def parse_target(cell: object) -> Parsed:
+    """A target cell ("80% trở lên", "40% trở lên (năm 2024)", 0.9); a bare target means "≥"."""
+    parsed = parse_value(cell)
+    if parsed.ok and parsed.qualifier == "=":
+        return Parsed("ok", parsed.value, "≥", tolerance=parsed.tolerance, stated=True)
+    return parsed
+
+
+# --- formatting (Vietnamese) ------------------------------------------------------------
+
+def format_int(x: float | int | None) -> str:
+    """72599 → "72.599"."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{round(x):,}".replace(",", ".")
+
+
+def format_number(x: float | None, decimals: int = 2) -> str:
+    """96.5 → "96,5" (trailing zeros dropped)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    s = f"{x:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if "," in s:
+        s = s.rstrip("0").rstrip(",")
+    return s
+
+
+def format_percent(fraction: float | None, decimals: int = 2, qualifier: str = "=") -> str:
+    """0.4575 → "45,75%"; with qualifier ">" → "trên 45,75%"."""
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return "—"
+    text = format_number(fraction * 100, decimals) + "%"
+    return {">": f"trên {text}", "≥": f"{text} trở lên", "<": f"dưới {text}",
+            "≤": f"tối đa {text}"}.get(qualifier, text)
+
+
+def format_points(delta: float | None) -> str:
+    """A change in percentage points: 0.738 → "+73,8 điểm %"."""
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return "—"
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    return f"{sign}{format_number(abs(delta) * 100, 1)} điểm %"
