@@ -12,7 +12,7 @@ import csv
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from . import config
@@ -100,6 +100,16 @@ class Catalog:
         return Catalog(self.indicators, self.groups, self.pillars, self.populations,
                        extra + self.overrides)
 
+    @cached_property
+    def _matcher(self) -> tuple[tuple[tuple[str, str, tuple[str, ...]], ...], dict]:
+        """(code, folded phrase, its words) of every label and alias; a cache of matches."""
+        phrases = tuple(
+            (i.code, phrase, tuple(phrase.split()))
+            for i in self.indicators
+            for phrase in (_folded(i.label), *(_folded(a) for a in i.aliases))
+        )
+        return phrases, {}
+
     def match_label(self, text: str) -> tuple[str | None, float]:
         """The indicator a row label or sentence names, and a score from 0 to 100."""
         return _match_label(self, fold_words(text))
@@ -110,22 +120,24 @@ def _match_label(catalog: Catalog, folded: str) -> tuple[str | None, float]:
 
     Score = 100 × (words of the phrase found in the text) / (words of the phrase), so a
     short alias must appear whole while a long label survives a dropped word; ties go to the
-    longer phrase (more specific), then to the closer spelling.
+    longer phrase (more specific), then to the closer spelling. Results are cached per catalog.
     """
     from rapidfuzz import fuzz
 
+    phrases, cache = catalog._matcher
+    if folded in cache:
+        return cache[folded]
     words = set(folded.split())
-    if not words:
-        return None, 0.0
     best: tuple[float, int, float, str | None] = (0.0, 0, 0.0, None)
-    for indicator in catalog.indicators:
-        for phrase in (_folded(indicator.label), *(_folded(a) for a in indicator.aliases)):
-            tokens = phrase.split()
-            coverage = 100.0 * sum(t in words for t in tokens) / len(tokens)
-            rank = (coverage, len(tokens), fuzz.ratio(folded, phrase), indicator.code)
-            if rank[:3] > best[:3]:
-                best = rank
-    return best[3], best[0]
+    for code, phrase, tokens in phrases if words else ():
+        coverage = 100.0 * sum(t in words for t in tokens) / len(tokens)
+        if coverage < best[0]:
+            continue
+        rank = (coverage, len(tokens), fuzz.ratio(folded, phrase), code)
+        if rank[:3] > best[:3]:
+            best = rank
+    cache[folded] = (best[3], best[0])
+    return cache[folded]
 
 
 @cache
@@ -160,12 +172,20 @@ def _base_catalog() -> Catalog:
 def load_catalog(reference_dir: Path | None = None) -> Catalog:
     """The catalog, with the plan targets of ``data/raw/reference/targets.csv`` if present.
 
+    The same catalog object is returned while that file is unchanged.
+
     Examples
     --------
     >>> cat = load_catalog()
     >>> cat["TC09"].target, cat.target("TC09", "16159", "2023").value
     (0.4, 0.8)
     """
-    base = _base_catalog()
     folder = reference_dir if reference_dir is not None else config.reference_dir()
-    return base.with_overrides(_read_targets(folder / "targets.csv"))
+    path = folder / "targets.csv"
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
+    return _catalog_for(str(path), stamp)
+
+
+@lru_cache(maxsize=16)
+def _catalog_for(targets_path: str, stamp: int) -> Catalog:
+    return _base_catalog().with_overrides(_read_targets(Path(targets_path)))

@@ -422,12 +422,16 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
     for path in table_files(paths):
         try:
             table = read_table(path, unit=unit, period=period, catalog=catalog)
-        except SourceError as exc:
+        except (SourceError, OSError, ValueError) as exc:
+            # one broken file never stops the others; the reason goes into the finding
+            reason = exc.reason if isinstance(exc, SourceError) else \
+                f"lỗi khi đọc tệp ({type(exc).__name__}: {exc})"
+            cell = exc.cell if isinstance(exc, SourceError) else ""
             guess = _unit_from_filename(path)
             problems.append(fnd.make(
-                "load_error", {"detail": exc.reason},
+                "load_error", {"detail": reason},
                 unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
-                source=f"{path.name}!{exc.cell}" if exc.cell else path.name))
+                source=f"{path.name}!{cell}" if cell else path.name))
             continue
         tables.append(table)
         problems.extend(table.findings)

@@ -23,10 +23,25 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # --- text -------------------------------------------------------------------------------
 
-_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D", "\u00a0": " "})
+def _fold_table() -> dict[int, str | None]:
+    """Each Latin letter with diacritics → its bare lower-case letter; combining marks → ''."""
+    table: dict[int, str | None] = {c: None for c in range(0x300, 0x370)}
+    for start, end in ((0xC0, 0x250), (0x1E00, 0x1F00)):
+        for code in range(start, end):
+            bare = "".join(ch for ch in unicodedata.normalize("NFD", chr(code))
+                           if not unicodedata.combining(ch))
+            table[code] = bare.lower()
+    table.update({ord("đ"): "d", ord("Đ"): "d", 0xA0: " "})
+    return table
+
+
+_FOLD_TABLE = _fold_table()
+_FOLD_JUNK = re.compile(r"[^\w%/.,<>=≥≤+-]+")
+_SPACES = re.compile(r"\s+")
 
 
 def nfc(text: str) -> str:
@@ -40,16 +55,18 @@ def fold(text: str) -> str:
     >>> fold("UBND huyện THƯỜNG XUÂN")
     'ubnd huyen thuong xuan'
     """
-    decomposed = unicodedata.normalize("NFD", str(text).translate(_FOLD_EXTRA))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    bare = bare.lower()
-    bare = re.sub(r"[^\w%/.,<>=≥≤+-]+", " ", bare)
-    return re.sub(r"\s+", " ", bare).strip()
+    bare = str(text).translate(_FOLD_TABLE).lower()
+    return _SPACES.sub(" ", _FOLD_JUNK.sub(" ", bare)).strip()
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=1 << 16)
 def fold_words(text: str) -> str:
-    """:func:`fold` keeping only letters and digits, for matching labels."""
-    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9]+", " ", fold(text))).strip()
+    """:func:`fold` keeping only letters and digits, for matching labels (cached: the same
+    headers and labels recur in every file)."""
+    return _NOT_WORD.sub(" ", fold(text)).strip()
 
 
 # --- numbers ----------------------------------------------------------------------------
@@ -159,7 +176,12 @@ def parse_value(cell: object) -> Parsed:
             return UNPARSEABLE
         # Excel stores a %-formatted cell as a fraction: 0.74 shown as 74%.
         return Parsed("ok", round(x if x <= 1 else x / 100, 10), tolerance=0.00005, stated=True)
-    text = nfc(str(cell))
+    return _parse_text(str(cell))
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_text(cell: str) -> Parsed:
+    text = nfc(cell)
     if not text or text in {"-", "—", "–", "x", "X", "…", "..."}:
         return MISSING
     body = _BRACKETS.sub(" ", text)
