@@ -54,10 +54,13 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(f"{name} — {table.period or '?'}{' — DỮ LIỆU MÔ PHỎNG' if table.synthetic else ''}")
     for row in rows:
         shown = format_percent(row["value"], qualifier=row["qualifier"] or "=") \
-            if row["value"] is not None else f"({row['status']})"
+            if row["value"] is not None else _STATUS_VI.get(row["status"], row["status"])
         print(f"  {row['indicator']:<5} {PHASE_VI[row['phase']]:<17} {shown:<14} "
               f"{row['source']}")
     return 0
+
+
+_STATUS_VI = {"missing": "(trống)", "unparseable": "(không đọc được)"}
 
 
 def _findings_text(findings: pl.DataFrame) -> str:

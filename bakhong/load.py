@@ -174,6 +174,8 @@ def _classify(header: str) -> str | None:
         return "stt"
     if "noi dung" in h or "tieu chi" in h or "ten chi tieu" in h or h == "chi tieu":
         return "label"
+    if "ket qua" in h or "thuc hien" in h:
+        return "result"  # a single result column: read as "after"
     return None
 
 
@@ -194,6 +196,8 @@ def _find_layout(rows: Sequence[Sequence[Any]]) -> _Layout | None:
             kind = _classify(header)
             if kind and kind not in columns:
                 columns[kind] = c
+        if "result" in columns and "before" not in columns and "after" not in columns:
+            columns["after"] = columns["result"]
         if "label" in columns and ("after" in columns or "before" in columns):
             return _Layout(r, r + (2 if two_rows else 1), columns)
     return None

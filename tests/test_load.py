@@ -140,3 +140,24 @@ def test_a_workbook_with_the_table_on_a_later_sheet(tmp_path):
     table = read_table(tmp_path / "lang-chanh-2024.xlsx")
     assert table.unit.code == "388"
     assert _after(table, "TC06")["source"] == "lang-chanh-2024.xlsx!Bieu 01!E3"
+
+
+def test_a_single_result_column_is_read_as_after(tmp_path):
+    path = tmp_path / "vinh-loc-2024.csv"
+    path.write_text("TT;Tiêu chí;Chỉ tiêu giao;Kết quả đạt được\n"
+                    "6;Người dân có điện thoại thông minh;80%;83%\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.unit.code == "393"
+    assert table.observations.select("indicator", "phase", "value").rows() == [
+        ("TC06", "after", 0.83)]
+
+
+def test_group_numbering_restarting_at_one_is_matched_by_text(tmp_path):
+    path = tmp_path / "nhu-thanh-2024.csv"
+    path.write_text("TT;Tiêu chí;Trước khi triển khai;Sau khi triển khai\n"
+                    "II;Người dân;;\n"
+                    "1;Người dân có điện thoại thông minh;55;83\n"
+                    "3;Tài khoản định danh điện tử VNeID;60%;12.345/15.000 = 82,3%\n",
+                    encoding="utf-8")
+    obs = read_table(path).observations.filter(phase="after")
+    assert obs.select("indicator", "value").rows() == [("TC06", 0.83), ("TC08", 0.823)]
