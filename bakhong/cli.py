@@ -117,7 +117,8 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
                      echo=print, echo_error=lambda line: print(line, file=sys.stderr))
     for label, reason in result.report_failures:
         print(f"Báo cáo lỗi, không gửi: {label} — {reason}")
-    done = (f"đã ghi {len(result.written)} thư vào reports/{result.period}/outbox/"
+    outbox = result.written[0].parent if result.written else f"reports/{result.period}/outbox"
+    done = (f"đã ghi {len(result.written)} thư vào {outbox}"
             if result.dry_run else f"đã gửi {len(result.sent)} thư")
     print(f"Kỳ {result.period}: {done}; bỏ qua {len(result.skipped)} thư đã gửi trước đó; "
           f"{len(result.failed)} đơn vị không gửi được.")

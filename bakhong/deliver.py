@@ -302,13 +302,18 @@ def _unit_label(entry: dict[str, Any]) -> str:
     return f"{name} ({code})"
 
 
-def _addressee(entry: dict[str, Any]) -> str:
-    """"UBND huyện Thường Xuân"."""
+def _in_sentence(entry: dict[str, Any]) -> str:
+    """"huyện Thường Xuân", "thành phố Thanh Hóa": the unit's name inside a sentence."""
     try:
         unit = units.by_code(str(entry["code"]))
     except UnknownUnitError:
-        return f"UBND {entry.get('name') or entry['code']}"
-    return f"UBND {unit.kind} {unit.name}"
+        return str(entry.get("name") or entry["code"])
+    return f"{unit.kind} {unit.name}"
+
+
+def _addressee(entry: dict[str, Any]) -> str:
+    """"UBND huyện Thường Xuân"."""
+    return f"UBND {_in_sentence(entry)}"
 
 
 def _select(manifest: dict[str, Any], only: Sequence[str] | None) -> tuple[set[str], bool]:
@@ -450,8 +455,8 @@ def unit_message(cfg: DeliverConfig, period: str, entry: dict[str, Any], report:
                 f"{format_int(warnings)} cần xem lại)")
     zipped = " (đã nén .zip; giải nén rồi mở tệp .html)" if name.endswith(".zip") else ""
     intro = (f"{cfg.signature} gửi báo cáo đánh giá kết quả thực hiện mô hình “3 KHÔNG” năm "
-             f"{period} của {unit_name}: tệp đính kèm {name}{zipped}, mở bằng trình duyệt, "
-             "không cần mạng.")
+             f"{period} của {_in_sentence(entry)}: tệp đính kèm {name}{zipped}, mở bằng trình "
+             "duyệt, không cần mạng.")
     text = [f"Kính gửi: Lãnh đạo {_addressee(entry)},", ""]
     if synthetic:
         text += [f"*** {SYNTHETIC_MARK}: báo cáo dựng từ dữ liệu mô phỏng, không phải số liệu "

@@ -348,6 +348,47 @@ def test_dry_run_on_the_example_writes_an_eml_per_report_that_parses_back(projec
     assert "K3 Không cần tiếp xúc trực tiếp với chính quyền: — → —" in plain
     assert "Số vấn đề dữ liệu cần rà soát: 2 (2 lỗi, 0 cần xem lại)" in plain
     assert "22,7%" in thuong_xuan.get_body(("html",)).get_content()
+    assert "năm 2024 của huyện Thường Xuân" in plain
+    assert_password_nowhere(project.parent, out.stdout, out.stderr)
+
+
+def test_dry_run_writes_one_eml_per_district_of_2024(tmp_path, monkeypatch, capsys):
+    # what `make reports` gives: every district of 2024 reported; the example config
+    folder = tmp_path / "reports" / PERIOD
+    folder.mkdir(parents=True)
+    entries = []
+    for unit in districts():
+        html_name = f"{unit.code}-{unit.slug}.html"
+        (folder / html_name).write_text(f"<html><body>{unit.full_name}</body></html>",
+                                        encoding="utf-8")
+        entries.append({"code": unit.code, "name": unit.name, "slug": unit.slug,
+                        "status": "ok", "html": html_name, "error": None, "synthetic": True,
+                        "findings": {"error": 0, "warning": 0, "info": 0},
+                        "headline": {"K2": {"before": 0.1, "after": 0.5,
+                                            "after_qualifier": "="}}})
+    (folder / "manifest.json").write_text(json.dumps(
+        {"period": PERIOD, "units": entries, "overview": {"status": "failed", "html": None,
+                                                          "error": "hết giờ"}}),
+        encoding="utf-8")
+    monkeypatch.delenv("BAKHONG_DELIVER_CONFIG", raising=False)
+    code, _, err = run_cli(capsys, "--dry-run", "--reports", str(tmp_path / "reports"),
+                           "--config", str(ROOT / "config" / "deliver.example.toml"))
+    assert code == 0, err
+    written = sorted(p.name for p in (folder / "outbox").glob("*.eml"))
+    assert written == sorted([f"{u.code}-{u.slug}.eml" for u in districts()]
+                             + [f"{DEPARTMENT_KEY}.eml"])
+    for unit in districts():
+        raw = (folder / "outbox" / f"{unit.code}-{unit.slug}.eml").read_bytes()
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        assert msg["Subject"].startswith(f"[{SYNTHETIC_MARK}]")
+        assert msg["Subject"].endswith(unit.full_name)
+        assert names(raw, "To") == [f"UBND {unit.kind} {unit.name} <ubnd.{unit.slug}"
+                                    "@example.org>"]
+        assert "10% → 50%" in msg.get_body(("plain",)).get_content()
+    department = email.message_from_bytes((folder / "outbox" / f"{DEPARTMENT_KEY}.eml")
+                                          .read_bytes(), policy=policy.default)
+    assert list(department.iter_attachments()) == []
+    assert "hết giờ" in department.get_body(("plain",)).get_content()
 
 
 def test_a_large_report_is_attached_zipped(project, capsys):
