@@ -112,6 +112,22 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_deliver(args: argparse.Namespace) -> int:
+    from .deliver import deliver
+
+    result = deliver(args.period, only=args.only, dry_run=args.dry_run, resend=args.resend,
+                     config_path=args.config, reports=Path(args.reports) if args.reports else None,
+                     echo=print, echo_error=lambda line: print(line, file=sys.stderr))
+    for label, reason in result.report_failures:
+        print(f"Báo cáo lỗi, không gửi: {label} — {reason}")
+    outbox = result.written[0].parent if result.written else f"reports/{result.period}/outbox"
+    done = (f"đã ghi {len(result.written)} thư vào {outbox}"
+            if result.dry_run else f"đã gửi {len(result.sent)} thư")
+    print(f"Kỳ {result.period}: {done}; bỏ qua {len(result.skipped)} thư đã gửi trước đó; "
+          f"{len(result.failed)} đơn vị không gửi được.")
+    return result.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bakhong",
                      description="Đánh giá mô hình “3 KHÔNG” — nạp, kiểm tra, báo cáo.")
@@ -135,6 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("dir", nargs="?")
     ing.add_argument("--out")
     ing.set_defaults(func=_cmd_ingest)
+
+    dlv = sub.add_parser("deliver", help="gửi báo cáo qua thư điện tử cho từng đơn vị và Sở")
+    dlv.add_argument("--period", help="kỳ báo cáo (mặc định: kỳ mới nhất trong reports/)")
+    dlv.add_argument("--only", nargs="+", metavar="UNIT",
+                     help="chỉ các đơn vị này (mã GSO, tên hoặc slug; “so” = thư của Sở)")
+    dlv.add_argument("--dry-run", action="store_true",
+                     help="chỉ ghi tệp .eml vào reports/<kỳ>/outbox/, không gửi")
+    dlv.add_argument("--resend", action="store_true", help="gửi lại cả thư đã gửi")
+    dlv.add_argument("--config", help="tệp cấu hình (mặc định: $BAKHONG_DELIVER_CONFIG, "
+                     "config/deliver.toml, rồi config/deliver.example.toml)")
+    dlv.add_argument("--reports", help="thư mục reports (mặc định: reports/ của dự án)")
+    dlv.set_defaults(func=_cmd_deliver)
     return parser
 
 

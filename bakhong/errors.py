@@ -54,3 +54,17 @@ class UnknownIndicatorError(BakhongError, KeyError):
 
 class UsageError(BakhongError, ValueError):
     """A command was called with arguments that do not fit."""
+
+
+class DeliveryError(BakhongError, RuntimeError):
+    """Email delivery cannot start: a bad configuration, no password, no manifest.
+
+    Attributes
+    ----------
+    path : the file at fault (configuration, manifest or sent log), if any
+    """
+
+    def __init__(self, message: str, path: str = "") -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+        self.reason = message
