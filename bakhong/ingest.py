@@ -20,7 +20,7 @@ import polars as pl
 
 from . import config
 from .checks import check
-from .load import read_tables, table_files
+from .load import read_tables, source_files
 
 _ORDER = ["unit_code", "period", "indicator", "phase", "source"]
 
@@ -41,13 +41,13 @@ def _version() -> str:
 
 
 def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
-    """Load and check every table under ``raw``; write observations, findings, manifest.
+    """Load and check every table and narrative report under ``raw``; write observations, findings, manifest.
 
     Returns the manifest.
     """
     raw = Path(raw) if raw else config.raw_dir()
     out = Path(out) if out else config.processed_dir()
-    files = table_files([raw])
+    files = source_files([raw])
     observations, problems, tables = read_tables(files)
     findings = check(observations, problems)
     observations = observations.sort(_ORDER)
