@@ -44,8 +44,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from .load import read_source
 
     table = read_source(args.file, unit=args.unit, period=args.period)
-    rows = table.observations.select(DESIGN_COLUMNS + ["confidence"]).to_dicts()
-    claims = table.claims.select(DESIGN_COLUMNS + ["confidence"]).to_dicts() \
+    rows = table.observations.select([*DESIGN_COLUMNS, "confidence"]).to_dicts()
+    claims = table.claims.select([*DESIGN_COLUMNS, "confidence"]).to_dicts() \
         if table.claims is not None else []
     review = table.review.select(REVIEW_COLUMNS).to_dicts() if table.review is not None else []
     if args.json:

@@ -41,7 +41,8 @@ def _version() -> str:
 
 
 def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
-    """Load and check every table and narrative report under ``raw``; write observations, findings, manifest.
+    """Load and check every table and narrative report under ``raw``; write observations,
+    findings, manifest.
 
     Returns the manifest.
     """

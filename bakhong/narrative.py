@@ -468,8 +468,8 @@ class _Reader:
             if not kept:
                 continue
             lead0 = clause[:kept[0].start]
-            label_first = bool(_content_words(lead0)) and _match(self.catalog, lead0)[0] \
-                is not None or len(_content_words(lead0)) > 4
+            label_first = (bool(_content_words(lead0)) and _match(self.catalog, lead0)[0] \
+                is not None) or len(_content_words(lead0)) > 4
             for i, value in enumerate(kept):
                 lead_start = kept[i - 1].end if i else 0
                 lead = clause[lead_start:value.start]
