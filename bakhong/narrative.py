@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import units as units_mod
@@ -370,6 +370,25 @@ def _label_coverage(catalog: Catalog, code: str, text: str) -> float:
     return sum(t in words for t in tokens) / len(tokens)
 
 
+def _most_specific(catalog: Catalog, folded: str) -> tuple[str | None, float]:
+    """Like :meth:`Catalog.match_label`, but among the phrases present (≥ 80% of their
+    words) the one that accounts for most words of the text wins: "thuê bao điện thoại thông
+    minh có phần mềm an toàn" is TC13, not TC06 because "có điện thoại thông minh" is whole."""
+    words = set(folded.split())
+    best: tuple[int, float, str | None] = (-99, 0.0, None)
+    for indicator in catalog.indicators:
+        for phrase in (indicator.label, *indicator.aliases):
+            tokens = fold_words(phrase).split()
+            hits = sum(t in words for t in tokens)
+            share = 100.0 * hits / len(tokens)
+            specific = hits - 2 * (len(tokens) - hits)  # a missing word costs two found
+            if share >= MATCH_SCORE and (specific, share) > best[:2]:
+                best = (specific, share, indicator.code)
+    if best[2] is None:
+        return catalog.match_label(folded)
+    return best[2], best[1]
+
+
 def _match(catalog: Catalog, text: str) -> tuple[str | None, float]:
     """(code, confidence) of the indicator a piece of text names, if any."""
     folded = fold_words(text)
@@ -378,7 +397,7 @@ def _match(catalog: Catalog, text: str) -> tuple[str | None, float]:
     numbered = _NUMBERED.search(folded)
     if numbered and 1 <= int(numbered.group(1)) <= 16:
         return f"TC{int(numbered.group(1)):02d}", 0.95
-    code, score = catalog.match_label(text)
+    code, score = _most_specific(catalog, folded)
     if code is None or score < MATCH_SCORE:
         return None, 0.0
     coverage = _label_coverage(catalog, code, text)
@@ -423,6 +442,9 @@ class _Reader:
         self.path, self.blocks, self.period, self.catalog = path, blocks, period, catalog
         self.statements: list[Statement] = []
         self.review: list[Statement] = []
+        self._all: list[Statement] = []
+        self.block_of: list[int] = []
+        self.block_no = 0
         self.order = 0
 
     def _add(self, code: str | None, phase: str, parsed: Parsed, value_text: str, raw: str,
@@ -431,11 +453,30 @@ class _Reader:
         statement = Statement(code, phase, parsed, value_text, raw, source, confidence,
                               self.order, reason)
         (self.statements if code else self.review).append(statement)
+        self._all.append(statement)
+        self.block_of.append(self.block_no)
+
+    def _neighbourhood(self) -> None:
+        """A statement inside a list of results (its neighbours state other indicators) is
+        more likely the figure of record than a stray mention: up to +0.08."""
+        codes: dict[int, set[str]] = {}
+        for s, b in zip(self.statements, self.block_of_mapped(), strict=True):
+            codes.setdefault(b, set()).add(s.indicator or "")
+        out = []
+        for s, b in zip(self.statements, self.block_of_mapped(), strict=True):
+            near = set().union(*(codes.get(b + d, set()) for d in (-2, -1, 1, 2)))
+            bonus = 0.02 * min(4, len(near - {s.indicator}))
+            out.append(replace(s, confidence=round(min(1.0, s.confidence + bonus), 3)))
+        self.statements = out
+
+    def block_of_mapped(self) -> list[int]:
+        mapped = [b for b, s in zip(self.block_of, self._all, strict=True) if s.indicator]
+        return mapped
 
     def run(self) -> None:
         heading_code: str | None = None
         heading_phase: str | None = None
-        for block in self.blocks:
+        for self.block_no, block in enumerate(self.blocks):
             if block.cells is not None:
                 self._row(block)
                 continue
@@ -447,6 +488,7 @@ class _Reader:
                     heading_phase = _phase_marker(block.text, self.period)
                 continue
             self._block(block, heading_code, heading_phase)
+        self._neighbourhood()
 
     @staticmethod
     def _clauses(text: str) -> list[str]:
@@ -505,11 +547,10 @@ class _Reader:
                          fold_words(trail)):
             return "before"  # "tăng từ 61% lên 82,5%"
         own = _phase_marker(lead, self.period)
-        head = re.split(r"[,;(]|\bva\b", fold_words(trail))[0] if trail else ""
-        trailing = None
-        if head and (re.search(r"[,;]|\bva\b", fold_words(trail)) or
-                     not _PERCENT.search(trail)):
-            trailing = _phase_marker(head, self.period, last=False)
+        # a marker right after the value, before any separator, is about this value
+        # ("62% trước khi triển khai"); one inside "(…)" or after "," is the next one's
+        head = re.split(r"[,;(]|\bvà\b|\bva\b", trail)[0] if trail else ""
+        trailing = _phase_marker(head, self.period, last=False) if head.strip() else None
         if trailing and trailing != "after":
             return trailing
         return own or trailing or heading_phase or "after"
@@ -546,6 +587,10 @@ _YEAR = re.compile(r"\bnam\s*(20\d\d)\b")
 
 def _unit_of(blocks: list[_Block]) -> tuple[str, Unit | None]:
     head = [b.text for b in blocks[:15]]
+    for text in head[:3]:  # the title: "UBND HUYỆN THƯỜNG XUÂN", "XÃ NGA LIÊN"
+        unit = units_mod.find_in_text(text)
+        if unit is not None:
+            return text, unit
     for text in head:
         folded = fold_words(text)
         if re.search(r"\b(ubnd|uy ban nhan dan|ban chi dao)\b", folded):
