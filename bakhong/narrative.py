@@ -476,7 +476,8 @@ class _Reader:
     def run(self) -> None:
         heading_code: str | None = None
         heading_phase: str | None = None
-        for self.block_no, block in enumerate(self.blocks):
+        for block_no, block in enumerate(self.blocks):
+            self.block_no = block_no
             if block.cells is not None:
                 self._row(block)
                 continue
