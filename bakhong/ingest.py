@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from importlib import metadata
@@ -56,7 +57,7 @@ def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
     by_file: dict[str, int] = {}
     if counts is not None:
         for source, n in counts.iter_rows():
-            name = source.split("!")[0]
+            name = re.split(r"!|:(?:line|paragraph|table) ", source)[0]
             by_file[name] = by_file.get(name, 0) + n
     loaded = {t.path.name: t for t in tables}
     manifest = {
