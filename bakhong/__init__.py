@@ -17,7 +17,8 @@ from .checks import check, check_paths
 from .errors import BakhongError, SourceError, UnknownIndicatorError, UnknownUnitError
 from .findings import RULE_NAMES, Finding, rules
 from .ingest import ingest
-from .load import OBSERVATION_SCHEMA, Table, read_table, read_tables
+from .load import OBSERVATION_SCHEMA, Table, read_source, read_table, read_tables
+from .narrative import read_narrative
 from .parse import format_int, format_percent, parse_number, parse_value
 from .units import Unit, districts, match
 
@@ -30,5 +31,6 @@ __all__ = [
     "OBSERVATION_SCHEMA", "RULE_NAMES", "BakhongError", "Catalog", "Finding", "Indicator",
     "SourceError", "Table", "Unit", "UnknownIndicatorError", "UnknownUnitError", "__version__",
     "check", "check_paths", "districts", "format_int", "format_percent", "ingest",
-    "load_catalog", "match", "parse_number", "parse_value", "read_table", "read_tables", "rules",
+    "load_catalog", "match", "parse_number", "parse_value", "read_narrative", "read_source",
+    "read_table", "read_tables", "rules",
 ]

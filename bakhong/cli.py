@@ -27,6 +27,8 @@ DESIGN_COLUMNS = [
     "status", "evidence", "synthetic",
 ]
 
+REVIEW_COLUMNS = ["phase", "value", "qualifier", "numerator", "denominator", "raw", "source"]
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 with usage; keep that
@@ -39,14 +41,20 @@ def _print_json(data: Any) -> None:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .load import read_table
+    from .load import read_source
 
-    table = read_table(args.file, unit=args.unit, period=args.period)
-    rows = table.observations.select(DESIGN_COLUMNS).to_dicts()
+    table = read_source(args.file, unit=args.unit, period=args.period)
+    rows = table.observations.select([*DESIGN_COLUMNS, "confidence"]).to_dicts()
+    claims = table.claims.select([*DESIGN_COLUMNS, "confidence"]).to_dicts() \
+        if table.claims is not None else []
+    review = table.review.select(REVIEW_COLUMNS).to_dicts() if table.review is not None else []
     if args.json:
-        _print_json({"unit": table.unit.as_dict() if table.unit else None,
-                     "period": table.period, "synthetic": table.synthetic,
-                     "observations": rows})
+        data: dict[str, Any] = {"unit": table.unit.as_dict() if table.unit else None,
+                                "period": table.period, "synthetic": table.synthetic,
+                                "kind": table.kind, "observations": rows}
+        if table.kind == "narrative":
+            data |= {"claims": claims, "review": review}
+        _print_json(data)
         return 0
     from .parse import format_percent
 
@@ -57,6 +65,17 @@ def _cmd_show(args: argparse.Namespace) -> int:
             if row["value"] is not None else _STATUS_VI.get(row["status"], row["status"])
         print(f"  {row['indicator']:<5} {PHASE_VI[row['phase']]:<17} {shown:<14} "
               f"{row['source']}")
+    if claims:
+        print("Các số liệu khác của cùng chỉ tiêu (để đối chiếu):")
+        for row in claims:
+            shown = format_percent(row["value"], qualifier=row["qualifier"] or "=")
+            print(f"  {row['indicator']:<5} {PHASE_VI[row['phase']]:<17} {shown:<14} "
+                  f"{row['source']}")
+    if review:
+        print("Cần xem lại — số liệu chưa gắn được với chỉ tiêu nào:")
+        for row in review:
+            shown = format_percent(row["value"], qualifier=row["qualifier"] or "=")
+            print(f"  {shown:<14} {row['source']}: “{row['raw']}”")
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from importlib import metadata
@@ -20,7 +21,7 @@ import polars as pl
 
 from . import config
 from .checks import check
-from .load import read_tables, table_files
+from .load import read_tables, source_files
 
 _ORDER = ["unit_code", "period", "indicator", "phase", "source"]
 
@@ -41,13 +42,14 @@ def _version() -> str:
 
 
 def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
-    """Load and check every table under ``raw``; write observations, findings, manifest.
+    """Load and check every table and narrative report under ``raw``; write observations,
+    findings, manifest.
 
     Returns the manifest.
     """
     raw = Path(raw) if raw else config.raw_dir()
     out = Path(out) if out else config.processed_dir()
-    files = table_files([raw])
+    files = source_files([raw])
     observations, problems, tables = read_tables(files)
     findings = check(observations, problems)
     observations = observations.sort(_ORDER)
@@ -55,7 +57,7 @@ def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
     by_file: dict[str, int] = {}
     if counts is not None:
         for source, n in counts.iter_rows():
-            name = source.split("!")[0]
+            name = re.split(r"!|:(?:line|paragraph|table) ", source)[0]
             by_file[name] = by_file.get(name, 0) + n
     loaded = {t.path.name: t for t in tables}
     manifest = {

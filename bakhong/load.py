@@ -17,7 +17,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,8 @@ from . import units as units_mod
 from .catalog import Catalog, load_catalog
 from .errors import SourceError, UnknownUnitError
 from .findings import Finding
-from .parse import Parsed, fold_words, nfc, parse_target, parse_value
+from .narrative import NARRATIVE_SUFFIXES, Statement, read_narrative
+from .parse import Parsed, fold_words, format_percent, nfc, parse_target, parse_value
 from .units import Unit
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
@@ -45,6 +46,8 @@ OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
     "status": pl.String, "tolerance": pl.Float64, "stated": pl.Boolean,
     "target_stated": pl.Float64, "evidence": pl.String, "synthetic": pl.Boolean,
     "file": pl.String,
+    # how sure the reading is (1.0 for a template cell; see narrative.py for prose)
+    "confidence": pl.Float64,
 }
 PHASES = ("before", "after")
 _MATCH_SCORE = 80.0
@@ -64,6 +67,15 @@ class Table:
     synthetic: bool
     observations: pl.DataFrame
     findings: list[Finding] = field(default_factory=list)
+    #: narrative only: other statements of an indicator already observed (for comparison)
+    claims: pl.DataFrame | None = None
+    #: narrative only: values that match no indicator, listed for a person to review
+    review: pl.DataFrame | None = None
+
+    @property
+    def kind(self) -> str:
+        """"table" or "narrative"."""
+        return "narrative" if self.path.suffix.lower() in NARRATIVE_SUFFIXES else "table"
 
 
 # --- grids ------------------------------------------------------------------------------
@@ -270,7 +282,7 @@ def _observation(base: dict[str, Any], phase: str, parsed: Parsed, raw: str,
         **base, "phase": phase, "value": parsed.value, "qualifier": parsed.qualifier,
         "numerator": parsed.numerator, "denominator": parsed.denominator, "raw": raw,
         "source": source, "status": parsed.status, "tolerance": parsed.tolerance,
-        "stated": parsed.stated,
+        "stated": parsed.stated, "confidence": 1.0,
     }
 
 
@@ -400,32 +412,202 @@ def empty_observations() -> pl.DataFrame:
     return pl.DataFrame(schema=OBSERVATION_SCHEMA)
 
 
+# --- narrative reports -------------------------------------------------------------------
+
+def _statement_row(base: dict[str, Any], s: Statement, catalog: Catalog) -> dict[str, Any]:
+    code = s.indicator or ""
+    target = catalog.target(code, base["unit_code"], base["period"]) if code in catalog \
+        else None
+    return {
+        **_observation(base, s.phase, s.parsed, s.raw, s.source), "indicator": code,
+        "target": target.value if target else None,
+        "target_qualifier": target.qualifier if target else None,
+        "confidence": s.confidence,
+    }
+
+
+def read_narrative_table(path: str | Path, unit: str | None = None, period: str | None = None,
+                         catalog: Catalog | None = None) -> Table:
+    """Read a narrative report (.docx, .md, .txt) into the same :class:`Table` as a template.
+
+    Observations are the most confident statement of each indicator and phase; the other
+    statements are ``claims`` (compared by :func:`combine`), the values no indicator matched
+    are ``review``. The unit comes from the text ("UBND huyện …", "Thường Xuân, ngày …"),
+    else the file name, else ``unit``; the period from "năm 2024", else the file name.
+
+    Examples
+    --------
+    >>> t = read_narrative_table("data/raw/narrative/thuong-xuan-2024.md")
+    >>> t.unit.code, t.observations.filter(indicator="TC09")["value"].to_list()
+    ('396', [0.4575])
+    """
+    path = Path(path)
+    catalog = catalog or load_catalog()
+    narrative = read_narrative(path, catalog)
+    problems: list[Finding] = []
+    found = narrative.unit or _unit_from_filename(path)
+    if found is None and unit:
+        try:
+            found = units_mod.match(unit)
+        except UnknownUnitError as exc:
+            problems.append(fnd.make("unknown_unit", {"detail": str(exc)}, source=path.name))
+    period = narrative.period or (period or "")
+    if found is None and not problems:
+        name = narrative.unit_text or path.stem
+        problems.append(fnd.make(
+            "unknown_unit", {"detail": str(UnknownUnitError(name, units_mod.candidates(name)))},
+            unit_name=name, period=period, source=path.name))
+    if not narrative.statements and not narrative.review:
+        raise SourceError("không tìm thấy số liệu chỉ tiêu nào trong văn bản", path.name)
+    base = {
+        "unit_code": found.code if found else "", "unit_name": found.name if found else "",
+        "unit_level": found.level if found else "", "period": period,
+        "synthetic": narrative.synthetic, "file": path.name,
+    }
+    chosen, others = narrative.primary()
+
+    def frame(statements: list[Statement]) -> pl.DataFrame:
+        rows = [_statement_row(base, s, catalog) for s in statements]
+        return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA) if rows else empty_observations()
+
+    return Table(path, found, period, narrative.synthetic, frame(chosen), problems,
+                 claims=frame(others), review=frame(narrative.review))
+
+
+def read_source(path: str | Path, unit: str | None = None, period: str | None = None,
+                catalog: Catalog | None = None) -> Table:
+    """Read any source file: a narrative report by its suffix, else a template table."""
+    path = Path(path)
+    if path.suffix.lower() in NARRATIVE_SUFFIXES:
+        return read_narrative_table(path, unit=unit, period=period, catalog=catalog)
+    return read_table(path, unit=unit, period=period, catalog=catalog)
+
+
+# --- table and narrative together --------------------------------------------------------
+
+_OBS_KEY = ["unit_code", "period", "indicator", "phase"]
+
+
+def _agree(claim: dict[str, Any], ref: dict[str, Any]) -> bool:
+    """Whether two statements of one figure can both be true ("trên 45,75%" and 45,75% can)."""
+    a, b = claim["value"], ref["value"]
+    if a is None or b is None:
+        return True
+    tol = max(claim["tolerance"] or 0.0, ref["tolerance"] or 0.0) + 1e-9
+    qa, qb = claim["qualifier"] or "=", ref["qualifier"] or "="
+    if qa in (">", "≥") and qb in ("=", ">", "≥"):
+        return b >= a - tol or qb != "="
+    if qb in (">", "≥") and qa == "=":
+        return a >= b - tol
+    if qa in ("<", "≤") and qb == "=":
+        return b <= a + tol
+    if qb in ("<", "≤") and qa == "=":
+        return a <= b + tol
+    return abs(a - b) <= tol
+
+
+def _inconsistent(claim: dict[str, Any], ref: dict[str, Any], catalog: Catalog) -> Finding:
+    code = claim["indicator"]
+    label = catalog[code].short if code in catalog else ""
+    said = format_percent(claim["value"], qualifier=claim["qualifier"] or "=")
+    other = format_percent(ref["value"], qualifier=ref["qualifier"] or "=")
+    phase = fnd.PHASE_VI.get(claim["phase"], "")
+    detail = (f"chỉ tiêu {code} ({label}), {phase}: “{claim['raw']}” ghi {said} "
+              f"({claim['source']}), nhưng {ref['source']} ghi {other}.")
+    finding = fnd.make("related_inconsistent", {"detail": detail, "indicator": code},
+                       unit_code=claim["unit_code"] or "", unit_name=claim["unit_name"] or "",
+                       period=claim["period"] or "", indicator=code, phase=claim["phase"],
+                       value=claim["value"], source=claim["source"],
+                       synthetic=bool(claim["synthetic"]))
+    return replace(finding, expected=other)  # the rule entry is shared verbatim: no template
+
+
+def combine(tables: Iterable[Table], catalog: Catalog | None = None
+            ) -> tuple[pl.DataFrame, list[Finding]]:
+    """One observation per unit × period × indicator × phase from tables and narratives.
+
+    The rule: a template table's value wins (it is the form the province asked for); a
+    narrative's value is used only where no table of the same unit and period gives that
+    indicator and phase (or the table's cell is blank). Every narrative value not used — and
+    every other statement of the same figure in a narrative — is compared with the value
+    used, and a disagreement is one ``related_inconsistent`` finding naming both figures and
+    both sources. So a figure present in both is counted once and, being one observation,
+    checked (and flagged) once.
+    """
+    catalog = catalog or load_catalog()
+    tables = list(tables)
+    template = [t.observations for t in tables if t.kind == "table"]
+    narrative = [t.observations for t in tables if t.kind == "narrative"]
+    claims = [t.claims for t in tables if t.claims is not None and not t.claims.is_empty()]
+    obs = pl.concat(template) if template else empty_observations()
+    if narrative:
+        prose = pl.concat(narrative)
+        have = obs.filter(pl.col("status") != "missing").select(_OBS_KEY)
+        superseded = prose.join(have, on=_OBS_KEY, how="semi")
+        used = prose.join(have, on=_OBS_KEY, how="anti")
+        # a blank table cell gives way to the narrative's figure
+        obs = obs.join(used.select(_OBS_KEY), on=_OBS_KEY, how="anti")
+        obs = pl.concat([obs, used])
+        claims.append(superseded)
+    problems: list[Finding] = []
+    if claims:
+        pending = pl.concat(claims).filter(pl.col("indicator") != "")
+        ref_rows = {tuple(r[k] for k in _OBS_KEY): r for r in obs.filter(
+            pl.col("status") == "ok").iter_rows(named=True)}
+        for claim in pending.filter(pl.col("status") == "ok").iter_rows(named=True):
+            ref = ref_rows.get(tuple(claim[k] for k in _OBS_KEY))
+            if ref is not None and ref["unit_code"] and not _agree(claim, ref):
+                problems.append(_inconsistent(claim, ref, catalog))
+    return obs, problems
+
+
 # --- many files ---------------------------------------------------------------------------
 
-def table_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The table files among paths, folders expanded (recursively, skipping reference/)."""
+_NOT_TABLES = ("reference", "survey", "narrative")
+
+
+def _expand(paths: Iterable[str | Path], narratives: bool) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            found.extend(sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in TABLE_SUFFIXES
-                and "reference" not in f.relative_to(p).parts[:-1]
-                and not f.name.startswith(("~$", "."))))
-        else:
+        if not p.is_dir():
             found.append(p)
+            continue
+        for f in sorted(p.rglob("*")):
+            if not f.is_file() or f.name.startswith(("~$", ".")):
+                continue
+            folders = set(f.relative_to(p).parts[:-1])
+            suffix = f.suffix.lower()
+            if suffix in TABLE_SUFFIXES and not folders & set(_NOT_TABLES):
+                found.append(f)
+            elif narratives and suffix in NARRATIVE_SUFFIXES and \
+                    not folders & {"reference", "survey"} and \
+                    not f.stem.lower().startswith("readme"):
+                found.append(f)
     return found
+
+
+def table_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The template table files among paths, folders expanded (recursively, skipping
+    reference/, survey/ and narrative/)."""
+    return _expand(paths, narratives=False)
+
+
+def source_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Table files and narrative reports (.docx, .md, .txt; README files excepted) among
+    paths, folders expanded (recursively, skipping reference/ and survey/)."""
+    return _expand(paths, narratives=True)
 
 
 def read_tables(paths: Iterable[str | Path], unit: str | None = None,
                 period: str | None = None) -> tuple[pl.DataFrame, list[Finding], list[Table]]:
-    """Read every table; a broken file becomes a ``load_error`` finding, the rest go on."""
+    """Read every table and narrative report; a broken file becomes a ``load_error`` finding,
+    the rest go on. Tables and narratives of one unit are combined by :func:`combine`."""
     catalog = load_catalog()
     tables: list[Table] = []
     problems: list[Finding] = []
-    for path in table_files(paths):
+    for path in source_files(paths):
         try:
-            table = read_table(path, unit=unit, period=period, catalog=catalog)
+            table = read_source(path, unit=unit, period=period, catalog=catalog)
         except (SourceError, OSError, ValueError) as exc:
             # one broken file never stops the others; the reason goes into the finding
             reason = exc.reason if isinstance(exc, SourceError) else \
@@ -439,6 +621,5 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
             continue
         tables.append(table)
         problems.extend(table.findings)
-    frames = [t.observations for t in tables]
-    observations = pl.concat(frames) if frames else empty_observations()
-    return observations, problems, tables
+    observations, related = combine(tables, catalog)
+    return observations, problems + related, tables
