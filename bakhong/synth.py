@@ -30,7 +30,7 @@ from . import units as units_mod
 from .catalog import Catalog, load_catalog
 from .checks import expected_units, modified_z
 from .errors import UsageError
-from .parse import format_int
+from .parse import format_int, parse_value
 from .template import SYNTHETIC_TITLE, Document, Layout, percent_text, write
 
 GROUND_TRUTH = "ground_truth.json"
@@ -154,16 +154,36 @@ def _values(rank: float, catalog: Catalog, rng: random.Random
     return after, before
 
 
-def _tame(pool: list[_Unit], limit: float = 2.8) -> None:
+def _seen(u: _Unit, phase: str, code: str) -> float | None:
+    """The value the checks will read from a cell: an injected cell as written; None when
+    it is blank, unreadable or impossible (> 100%), as the outlier check leaves those out."""
+    if code in u.dropped:
+        return None
+    cells = (u.override or {}).get(code, {})
+    if phase in cells:
+        parsed = parse_value(cells[phase])
+        value = parsed.value if parsed.ok else None
+    else:
+        value = getattr(u, phase)[code]
+    return value if value is not None and value <= 1 else None
+
+
+def _tame(pool: list[_Unit], frozen: frozenset[tuple[str, str, str]] = frozenset(),
+          limit: float = 2.6) -> None:
     """Pull any clean value whose modified z-score passes ``limit`` back inside it, keeping
-    before < after and the related pairs in order, so a clean province has no outlier."""
+    before < after and the related pairs in order, so a clean cell is never an outlier.
+    ``frozen`` holds the (unit, phase, indicator) cells a defect was injected into."""
     import statistics
 
-    for _ in range(6):
+    def free(u: _Unit, phase: str, code: str) -> bool:
+        return (u.unit.code, phase, code) not in frozen
+
+    for _ in range(12):
         moved = False
         for phase in ("after", "before"):
             for code in PROFILE:
-                values = [getattr(u, phase)[code] for u in pool]
+                members = [u for u in pool if _seen(u, phase, code) is not None]
+                values = [_seen(u, phase, code) for u in members]
                 scores = modified_z(values)
                 if scores is None:
                     continue
@@ -171,20 +191,23 @@ def _tame(pool: list[_Unit], limit: float = 2.8) -> None:
                 mad = statistics.median(abs(x - median) for x in values)
                 if mad <= 1e-9:
                     continue
-                for u, score in zip(pool, scores, strict=True):
-                    if abs(score) > limit:
+                for u, score in zip(members, scores, strict=True):
+                    if abs(score) > limit and free(u, phase, code):
                         sign = 1 if score > 0 else -1
-                        getattr(u, phase)[code] = _r3(median + sign * 0.9 * limit * mad / 0.6745)
+                        getattr(u, phase)[code] = _r3(median + sign * 0.8 * limit * mad / 0.6745)
                         moved = True
         for u in pool:
             for code in PROFILE:
-                if u.before[code] > u.after[code] - 0.02:
+                if u.before[code] > u.after[code] - 0.02 and free(u, "before", code) \
+                        and free(u, "after", code):
                     u.before[code] = _r3(u.after[code] - 0.02)
                     moved = True
             for smaller, larger in (("TC14", "TC08"), ("TC09", "TC06")):
-                for phase in (u.after, u.before):
-                    if phase[smaller] > phase[larger] - 0.01:
-                        phase[smaller] = _r3(phase[larger] - 0.01)
+                for phase in ("after", "before"):
+                    values = getattr(u, phase)
+                    if values[smaller] > values[larger] - 0.01 and free(u, phase, smaller) \
+                            and free(u, phase, larger):
+                        values[smaller] = _r3(values[larger] - 0.01)
                         moved = True
         if not moved:
             return
@@ -279,7 +302,7 @@ class _Injector:
         self.pool, self.catalog, self.period, self.rng = pool, catalog, period, rng
         self.defects: list[dict[str, Any]] = []
         self.used: dict[str, set[str]] = {}
-        self.extra_files: list[tuple[str, Document, Layout]] = []
+        self.frozen: set[tuple[str, str, str]] = set()
 
     def record(self, u: _Unit | None, rule: str, indicator: str = "", phase: str = "",
                detail: str = "", file: str = "", unit_code: str | None = None) -> None:
@@ -312,7 +335,12 @@ class _Injector:
             self.used[u.unit.code].add("*")
         return u, code
 
+    def freeze(self, u: _Unit, code: str, *phases: str) -> None:
+        for phase in phases or ("after", "before"):
+            self.frozen.add((u.unit.code, phase, code))
+
     def override(self, u: _Unit, code: str, **cells: Any) -> None:
+        self.freeze(u, code)
         u.override = u.override or {}
         u.override.setdefault(code, {}).update(cells)
 
@@ -324,11 +352,20 @@ class _Injector:
 def _inject(inj: _Injector, rule: str) -> None:
     rng, cat = inj.rng, inj.catalog
     single = tuple(c for c in PROFILE if c.startswith("TC") and c not in PAIRED)
+
+    def calm(u: _Unit, code: str, value: float | None = None) -> bool:
+        """A cell whose value sits well inside the others', so a defect that keeps (or
+        shifts) it stays one defect, not also an outlier."""
+        value = u.after[code] if value is None else value
+        return not _stands_out(value, inj.others(code, "after", u), 1.8)
+
     countable = tuple(c for c in PROFILE if c.startswith("TC"))
     if rule in ("load_error", "duplicate", "unknown_unit", "incomplete_unit_absent",
                 "incomplete_unit"):
         u, _ = inj.pick(("*",), exclusive=True)
         u.role = rule
+        if rule in ("load_error", "incomplete_unit_absent"):
+            inj.frozen.update((u.unit.code, p, c) for p in ("after", "before") for c in PROFILE)
         if rule == "load_error":
             inj.record(u, rule, detail="tệp .xlsx thực ra là một trang HTML")
         elif rule == "incomplete_unit_absent":
@@ -352,19 +389,21 @@ def _inject(inj: _Injector, rule: str) -> None:
         if rng.random() < 0.5:
             u.style[code] = "ratio"
             u.after[code] = round(factor, 3)
+            inj.freeze(u, code)
         else:
             inj.override(u, code, after=percent_text(round(factor, 3), 1))
             u.after[code] = round(factor, 3)
         inj.record(u, rule, code, "after", detail=f"tỷ lệ {factor:.0%}")
     elif rule == "stated_mismatch":
-        u, code = inj.pick(single, accept=lambda u, c: 0.2 < u.after[c] < 0.9)
         shift = rng.choice((-0.07, 0.07))
+        u, code = inj.pick(single, accept=lambda u, c: 0.2 < u.after[c] < 0.9 and calm(
+            u, c, u.after[c] + shift))
         size = u.size(cat[code].population)
         text = _ratio_text(u.after[code], size, stated=_r3(u.after[code] + shift))
         inj.override(u, code, after=text)
         inj.record(u, rule, code, "after", detail=text)
     elif rule == "swapped_ratio":
-        u, code = inj.pick(countable, accept=lambda u, c: u.after[c] < 0.97)
+        u, code = inj.pick(countable, accept=lambda u, c: u.after[c] < 0.97 and calm(u, c))
         text = _ratio_text(u.after[code], u.size(cat[code].population), swapped=True)
         inj.override(u, code, after=text)
         inj.record(u, rule, code, "after", detail=text)
@@ -377,7 +416,7 @@ def _inject(inj: _Injector, rule: str) -> None:
             if rule == "denominator_implausible":
                 return has or u.unit.level == "commune" or not any(
                     v.unit.code in cited and not v.role for v in inj.free(False))
-            return not has and u.population * 3 < province
+            return not has and u.population * 3 < province and calm(u, c)
 
         u, code = inj.pick(("TC08",), accept=fits)
         for member in ("TC08", "TC10", "TC11"):          # the residents group, as ratios
@@ -398,6 +437,7 @@ def _inject(inj: _Injector, rule: str) -> None:
         u, code = inj.pick(("TC01", "TC02", "TC03", "TC04", "TC16"))
         u.after[code] = _r3(rng.uniform(0.55, 0.75))
         u.before[code] = _r3(u.after[code] * rng.uniform(0.6, 0.8))
+        inj.freeze(u, code, "after")
         inj.record(u, rule, code, "after", detail=f"{u.after[code]:.1%} khi các đơn vị khác 100%")
     elif rule == "regression":
         def low(u: _Unit, c: str) -> bool:
@@ -408,13 +448,20 @@ def _inject(inj: _Injector, rule: str) -> None:
 
         u, code = inj.pick(single, accept=low)
         u.before[code] = _r3(u.after[code] + rng.uniform(0.02, 0.05))
+        inj.freeze(u, code)
         inj.record(u, rule, code, "after",
                    detail=f"trước {u.before[code]:.1%}, sau {u.after[code]:.1%}")
     elif rule == "related_inconsistent":
-        u, code = inj.pick(("TC14",), accept=lambda u, c: u.after["TC08"] <= 0.88)
-        u.after["TC14"] = _r3(u.after["TC08"] + rng.uniform(0.05, 0.1))
+        def close(u: _Unit, c: str) -> bool:
+            new = _r3(u.after["TC08"] + 0.04)
+            return new <= 0.99 and not _stands_out(new, inj.others("TC14", "after", u), 2.5)
+
+        u, code = inj.pick(("TC14",), accept=close)
+        u.after["TC14"] = _r3(u.after["TC08"] + rng.uniform(0.035, 0.05))
         u.style["TC14"] = u.style["TC08"] = "pct"       # rates, so counts cannot reconcile
         inj.used[u.unit.code].add("TC08")
+        inj.freeze(u, "TC14", "after")
+        inj.freeze(u, "TC08", "after")
         inj.record(u, rule, "TC14", "after",
                    detail=f"TC14 {u.after['TC14']:.1%} > TC08 {u.after['TC08']:.1%}")
     elif rule == "missing":
@@ -484,6 +531,8 @@ def synthesize(seed: int, out: str | Path | None = None, level: str = "district"
             continue
         for _ in range(count - (1 if rule == "incomplete_unit" else 0)):
             _inject(inj, rule)
+    visible = [u for u in pool if u.role not in ("load_error", "incomplete_unit_absent")]
+    _tame(visible, frozenset(inj.frozen))
     files = _write(pool, inj, catalog, period, out, rng)
     pool.sort(key=lambda u: u.unit.code)
     truth = {
