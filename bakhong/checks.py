@@ -285,8 +285,9 @@ def _over_time(frame: pl.DataFrame, catalog: Catalog, rule: Rule) -> list[Findin
             ratio = history[period]["value"] / mean
             if abs(ratio - 1) <= band + 1e-9:
                 continue
+            earlier = ", ".join(q for q in periods[:i] if q in history)
             detail = (f"bằng {format_number(ratio, 2)} lần trung bình các kỳ trước "
-                      f"({format_percent(mean)}, kỳ {', '.join(q for q in periods[:i] if q in history)}),"
+                      f"({format_percent(mean)}, kỳ {earlier}),"
                       f" ngoài khoảng 1 ± {format_number(band * 100, 0)}%.")
             row = history[period]
             out.append(fnd.make(rule.name, _fields(row, catalog) | {"detail": detail},
@@ -416,3 +417,46 @@ def check_paths(paths: Iterable[str | Path], unit: str | None = None,
 
     observations, problems, _ = read_tables(paths, unit=unit, period=period)
     return observations, check(observations, problems)
+
+
+def summary(findings: pl.DataFrame, units: pl.DataFrame | Iterable[Any] | None = None
+            ) -> pl.DataFrame:
+    """The province summary, WHO DQR style: per rule, how many units have the finding, their
+    share of the units checked, and their names.
+
+    ``units``: the units checked — an observation table, or units (``Unit`` or
+    ``(code, name)``); by default those the findings name. Units that sent nothing
+    (``incomplete_unit``) count among the units checked.
+
+    Returns columns rule, severity, units, total, share, names (Vietnamese, comma-separated),
+    in the order of ``rules.toml``; rules nobody broke are left out.
+    """
+    names: dict[str, str] = {}
+    if isinstance(units, pl.DataFrame):
+        for code, name in units.select("unit_code", "unit_name").unique().iter_rows():
+            if code:
+                names[code] = name
+    elif units is not None:
+        for unit in units:
+            code, name = (unit.code, unit.name) if hasattr(unit, "code") else unit
+            names[str(code)] = name
+    for code, name in findings.select("unit_code", "unit_name").unique().iter_rows():
+        if code:
+            names.setdefault(code, name)
+    total = len(names)
+    rows = []
+    for rule in fnd.rules().values():
+        hit = findings.filter((pl.col("rule") == rule.name) & (pl.col("unit_code") != ""))
+        unknown = findings.filter((pl.col("rule") == rule.name) & (pl.col("unit_code") == ""))
+        codes = sorted(set(hit["unit_code"]))
+        if not codes and unknown.is_empty():
+            continue
+        listed = [names.get(c, c) for c in codes]
+        if not unknown.is_empty():
+            listed.append(f"{unknown.height} tệp không rõ đơn vị")
+        rows.append({"rule": rule.name, "severity": rule.severity, "units": len(codes),
+                     "total": total, "share": len(codes) / total if total else None,
+                     "names": ", ".join(listed)})
+    schema = {"rule": pl.String, "severity": pl.String, "units": pl.Int64, "total": pl.Int64,
+              "share": pl.Float64, "names": pl.String}
+    return pl.DataFrame(rows, schema=schema)

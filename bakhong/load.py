@@ -616,6 +616,7 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
     catalog = load_catalog()
     tables: list[Table] = []
     problems: list[Finding] = []
+    broken_synthetic: list[tuple[str, str, Finding]] = []
     for path in source_files(paths):
         try:
             table = read_source(path, unit=unit, period=period, catalog=catalog)
@@ -625,12 +626,19 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
                 f"lỗi khi đọc tệp ({type(exc).__name__}: {exc})"
             cell = exc.cell if isinstance(exc, SourceError) else ""
             guess = _unit_from_filename(path)
-            problems.append(fnd.make(
+            finding = fnd.make(
                 "load_error", {"detail": reason},
                 unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
-                source=f"{path.name}!{cell}" if cell else path.name))
+                source=f"{path.name}!{cell}" if cell else path.name)
+            if "synthetic" in path.parts[:-1] and guess:
+                broken_synthetic.append((guess.code, _period_from([], path), finding))
+            else:
+                problems.append(finding)
             continue
         tables.append(table)
+    real = {(t.unit.code, t.period) for t in tables if t.unit and not t.synthetic}
+    # an unreadable file of the synthetic folder is synthetic too: real data beats it
+    problems.extend(f for code, p, f in broken_synthetic if (code, p) not in real)
     tables, duplicates = resolve_duplicates(tables, catalog)
     for table in tables:
         problems.extend(table.findings)

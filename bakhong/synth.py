@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ class _Unit:
     before: dict[str, float]
     style: dict[str, str]               # indicator -> how its after cell is written
     layout_name: str = ""
-    layout: Layout = Layout()
+    layout: Layout = field(default_factory=Layout)
     suffix: str = ".xlsx"
     override: dict[str, dict[str, Any]] | None = None   # cells written as given
     dropped: tuple[str, ...] = ()
@@ -523,8 +523,10 @@ def synthesize(seed: int, out: str | Path | None = None, level: str = "district"
     _tame(pool)
     rng.shuffle(pool)
     inj = _Injector(pool, catalog, period, rng)
-    for rule in ("load_error", "duplicate", "unknown_unit", "incomplete_unit_absent",
-                 "incomplete_unit"):
+    # a unit that sent nothing is known only against the reference list, which has no
+    # communes: at commune level the second incomplete unit is a partial one too
+    absent = "incomplete_unit_absent" if level == "district" else "incomplete_unit"
+    for rule in ("load_error", "duplicate", "unknown_unit", absent, "incomplete_unit"):
         _inject(inj, rule)
     for rule, count in (*ERRORS, *WARNINGS):
         if rule in ("load_error", "duplicate", "unknown_unit"):
