@@ -168,7 +168,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
     manifest = ingest(Path(args.dir) if args.dir else None, Path(args.out) if args.out else None)
     found = manifest["findings"]
-    bad = [f["path"] for f in manifest["files"] if f["status"] != "ok"]
+    bad = [f["path"] for f in manifest["files"] if f["status"] == "load_error"]
     print(f"Đã nạp {len(manifest['files'])} tệp, {manifest['observations']} quan sát; "
           f"{found['error']} lỗi, {found['warning']} cần xem lại, {found['info']} thông tin.")
     if bad:
