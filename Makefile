@@ -26,10 +26,19 @@ chromium: ## install Debian's chromium when missing (needs root)
 	  echo "installing chromium (Debian package)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-reports: $(STAMP) ## build every report from the bundled data
+libreoffice: ## install Debian's headless LibreOffice Calc when missing (needs root; annotate tests)
+	@command -v libreoffice >/dev/null 2>&1 || command -v soffice >/dev/null 2>&1 || { \
+	  echo "installing libreoffice-calc-nogui (Debian package)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends libreoffice-calc-nogui >/dev/null; }
+
+synthetic: $(STAMP) ## write the synthetic province (DỮ LIỆU MÔ PHỎNG) to data/raw/synthetic when absent
+	@test -d data/raw/synthetic || $(VENV)/bin/bakhong synth --seed $(SEED)
+
+reports: $(STAMP) synthetic ## build every report from the bundled data
 	$(VENV)/bin/bakhong ingest
 
-test: $(STAMP) ## run the tests (what CI runs)
+test: $(STAMP) libreoffice ## run the tests (what CI runs)
 	$(VENV)/bin/ruff check bakhong tests benchmarks tools
 	$(PY) -m pytest -q
 
@@ -38,8 +47,9 @@ lint: $(STAMP) ## ruff
 
 bench: $(STAMP) ## run the benchmarks
 	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/checks_recall.py 7
 
 clean: ## remove generated files (not data/raw)
 	rm -rf data/processed/*.parquet data/processed/*.json reports/*/ .pytest_cache
 
-.PHONY: help venv chromium reports test lint bench clean
+.PHONY: help venv chromium libreoffice synthetic reports test lint bench clean

@@ -104,11 +104,34 @@ def _findings_text(findings: pl.DataFrame) -> str:
     return "\n".join(lines).lstrip("\n")
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from .checks import check_paths
+def _summary_text(table: pl.DataFrame) -> str:
+    from .parse import format_percent
 
-    _, findings = check_paths(args.paths, unit=args.unit, period=args.period)
-    if args.json:
+    if table.is_empty():
+        return "Tổng hợp toàn tỉnh: không đơn vị nào có phát hiện."
+    lines = ["Tổng hợp toàn tỉnh (số đơn vị có phát hiện theo từng quy tắc):",
+             f"{'quy tắc':<26}{'mức độ':<13}{'số đơn vị':>10}{'tỷ lệ':>9}  đơn vị"]
+    for row in table.iter_rows(named=True):
+        share = format_percent(row["share"], 1) if row["share"] is not None else "—"
+        names = row["names"].split(", ")
+        shown = ", ".join(names[:10]) + (f" … và {len(names) - 10} đơn vị khác"
+                                         if len(names) > 10 else "")
+        lines.append(f"{row['rule']:<26}{SEVERITY_VI[row['severity']]:<13}"
+                     f"{row['units']:>4}/{row['total']:<5}{share:>9}  {shown}")
+    return "\n".join(lines)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .checks import check_paths, summary
+
+    observations, findings = check_paths(args.paths, unit=args.unit, period=args.period)
+    if args.summary:
+        table = summary(findings, observations)
+        if args.json:
+            _print_json(table.to_dicts())
+        else:
+            print(_summary_text(table))
+    elif args.json:
         rows = findings.rename({"unit_name": "unit"}).select(
             ["unit", "unit_code", "period", "indicator", "phase", "rule", "severity", "message",
              "value", "expected", "source", "fix"]).to_dicts()
@@ -118,12 +141,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 1 if findings.filter(pl.col("severity") == "error").height else 0
 
 
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import synthesize
+
+    out = Path(args.out) if args.out else None
+    truth = synthesize(args.seed, out, level=args.level, period=args.period)
+    where = args.out or "data/raw/synthetic"
+    print(f"DỮ LIỆU MÔ PHỎNG: {len(truth['files'])} tệp, {len(truth['defects'])} lỗi cài sẵn "
+          f"(seed {args.seed}, cấp {args.level}, kỳ {args.period}) → {where}/ "
+          "(danh sách lỗi: ground_truth.json)")
+    return 0
+
+
+def _cmd_annotate(args: argparse.Namespace) -> int:
+    from .annotate import annotate
+
+    result = annotate(args.file, Path(args.out) if args.out else None, unit=args.unit,
+                      period=args.period)
+    print(f"Đã ghi {result.path} ({result.marked} ô được đánh dấu, {result.findings} phát hiện). "
+          "Tệp gốc không bị sửa.")
+    return 0
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest import ingest
 
     manifest = ingest(Path(args.dir) if args.dir else None, Path(args.out) if args.out else None)
     found = manifest["findings"]
-    bad = [f["path"] for f in manifest["files"] if f["status"] != "ok"]
+    bad = [f["path"] for f in manifest["files"] if f["status"] == "load_error"]
     print(f"Đã nạp {len(manifest['files'])} tệp, {manifest['observations']} quan sát; "
           f"{found['error']} lỗi, {found['warning']} cần xem lại, {found['info']} thông tin.")
     if bad:
@@ -164,7 +209,23 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--unit")
     chk.add_argument("--period")
     chk.add_argument("--json", action="store_true")
+    chk.add_argument("--summary", action="store_true",
+                     help="bảng tổng hợp toàn tỉnh theo quy tắc (số và tỷ lệ đơn vị)")
     chk.set_defaults(func=_cmd_check)
+
+    syn = sub.add_parser("synth", help="tạo tỉnh mô phỏng (DỮ LIỆU MÔ PHỎNG) có lỗi cài sẵn")
+    syn.add_argument("--seed", type=int, required=True)
+    syn.add_argument("--out", help="thư mục ghi (mặc định data/raw/synthetic)")
+    syn.add_argument("--level", choices=("district", "commune"), default="district")
+    syn.add_argument("--period", default="2024")
+    syn.set_defaults(func=_cmd_synth)
+
+    ann = sub.add_parser("annotate", help="ghi bản sao bảng tính có đánh dấu các phát hiện")
+    ann.add_argument("file")
+    ann.add_argument("--out", help="thư mục ghi bản sao (mặc định: cạnh tệp gốc… xem --help)")
+    ann.add_argument("--unit")
+    ann.add_argument("--period")
+    ann.set_defaults(func=_cmd_annotate)
 
     ing = sub.add_parser("ingest", help="dựng lại data/processed từ data/raw")
     ing.add_argument("dir", nargs="?")

@@ -8,7 +8,7 @@ expected, the cell it sits in, and the fix suggested to the district.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -41,6 +41,17 @@ class Rule:
     check: str = ""
     tolerance: float = 0.0
     unless: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)  # a check's own thresholds
+
+
+@dataclass(frozen=True)
+class Related:
+    """Two indicators of one unit whose rates must stand in order: smaller ≤ larger + tolerance."""
+
+    smaller: str
+    larger: str
+    tolerance: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,12 @@ def rules() -> dict[str, Rule]:
 @cache
 def relations() -> tuple[Relation, ...]:
     return tuple(Relation(**row) for row in _rules_file().get("relation", ()))
+
+
+@cache
+def related() -> tuple[Related, ...]:
+    """The pairs of indicators ``related_inconsistent`` checks (``[[related]]`` in rules.toml)."""
+    return tuple(Related(**row) for row in _rules_file().get("related", ()))
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
             name = re.split(r"!|:(?:line|paragraph|table) ", source)[0]
             by_file[name] = by_file.get(name, 0) + n
     loaded = {t.path.name: t for t in tables}
+    broken = {p.source.split("!")[0] for p in problems if p.rule == "load_error"}
     manifest = {
         "bakhong": _version(),
         "raw": str(raw),
@@ -68,7 +69,9 @@ def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
                 "path": str(f.relative_to(raw)) if f.is_relative_to(raw) else str(f),
                 "sha256": sha256(f),
                 "bytes": f.stat().st_size,
-                "status": "ok" if f.name in loaded else "load_error",
+                # a table superseded by real data or by an earlier copy is "not_used"
+                "status": "ok" if f.name in loaded else
+                "load_error" if f.name in broken else "not_used",
                 "unit_code": loaded[f.name].unit.code if f.name in loaded and loaded[f.name].unit
                 else "",
                 "observations": loaded[f.name].observations.height if f.name in loaded else 0,

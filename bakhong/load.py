@@ -243,6 +243,12 @@ def _unit_from_title(cells: list[tuple[int, int, str]],
 
 def _unit_from_filename(path: Path) -> Unit | None:
     stem = path.stem
+    synthetic = re.match(r"^(\d{3}-\d{2,3})(?:\D|$)", stem)
+    if synthetic:
+        try:
+            return units_mod.by_code(synthetic.group(1))
+        except UnknownUnitError:
+            pass
     code = re.match(r"^(\d{3,5})(?:\D|$)", stem)
     if code:
         try:
@@ -601,10 +607,16 @@ def source_files(paths: Iterable[str | Path]) -> list[Path]:
 def read_tables(paths: Iterable[str | Path], unit: str | None = None,
                 period: str | None = None) -> tuple[pl.DataFrame, list[Finding], list[Table]]:
     """Read every table and narrative report; a broken file becomes a ``load_error`` finding,
-    the rest go on. Tables and narratives of one unit are combined by :func:`combine`."""
+    the rest go on. Tables and narratives of one unit are combined by :func:`combine`.
+
+    When one unit and period come in several template tables, real data beats synthetic (the
+    synthetic table is dropped silently); of two real (or two synthetic) tables, the first by
+    file name is kept and every cell where the other disagrees is a ``duplicate`` finding.
+    """
     catalog = load_catalog()
     tables: list[Table] = []
     problems: list[Finding] = []
+    broken_synthetic: list[tuple[str, str, Finding]] = []
     for path in source_files(paths):
         try:
             table = read_source(path, unit=unit, period=period, catalog=catalog)
@@ -614,12 +626,66 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
                 f"lỗi khi đọc tệp ({type(exc).__name__}: {exc})"
             cell = exc.cell if isinstance(exc, SourceError) else ""
             guess = _unit_from_filename(path)
-            problems.append(fnd.make(
+            finding = fnd.make(
                 "load_error", {"detail": reason},
                 unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
-                source=f"{path.name}!{cell}" if cell else path.name))
+                source=f"{path.name}!{cell}" if cell else path.name)
+            if "synthetic" in path.parts[:-1] and guess:
+                broken_synthetic.append((guess.code, _period_from([], path), finding))
+            else:
+                problems.append(finding)
             continue
         tables.append(table)
+    real = {(t.unit.code, t.period) for t in tables if t.unit and not t.synthetic}
+    # an unreadable file of the synthetic folder is synthetic too: real data beats it
+    problems.extend(f for code, p, f in broken_synthetic if (code, p) not in real)
+    tables, duplicates = resolve_duplicates(tables, catalog)
+    for table in tables:
         problems.extend(table.findings)
+    problems.extend(duplicates)
     observations, related = combine(tables, catalog)
     return observations, problems + related, tables
+
+
+def _cell_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    value = row["value"]
+    return (row["status"], None if value is None else round(value, 6), row["qualifier"])
+
+
+def resolve_duplicates(tables: list[Table], catalog: Catalog | None = None
+                       ) -> tuple[list[Table], list[Finding]]:
+    """The tables to use, one per unit and period, and the ``duplicate`` findings between
+    files that disagree (see :func:`read_tables`)."""
+    catalog = catalog or load_catalog()
+    groups: dict[tuple[str, str], list[Table]] = {}
+    for table in tables:
+        if table.unit is not None and table.kind == "table":   # narratives: see combine()
+            groups.setdefault((table.unit.code, table.period), []).append(table)
+    dropped: set[int] = set()
+    found: list[Finding] = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        if any(not t.synthetic for t in group):
+            dropped.update(id(t) for t in group if t.synthetic)
+            group = [t for t in group if not t.synthetic]
+        group = sorted(group, key=lambda t: t.path.name)
+        kept = group[0]
+        cells = {(r["indicator"], r["phase"]): r for r in kept.observations.iter_rows(named=True)}
+        for other in group[1:]:
+            dropped.add(id(other))
+            found.extend(other.findings)  # its own problems stay reported
+            for row in other.observations.iter_rows(named=True):
+                first = cells.get((row["indicator"], row["phase"]))
+                if first is None or _cell_key(first) == _cell_key(row):
+                    continue
+                code = row["indicator"]
+                detail = (f"tệp {kept.path.name} ghi “{first['raw']}” ({first['source']}), "
+                          f"tệp {other.path.name} ghi “{row['raw']}”")
+                found.append(fnd.make(
+                    "duplicate", {"indicator": code, "label": catalog[code].short,
+                                  "detail": detail},
+                    unit_code=row["unit_code"], unit_name=row["unit_name"],
+                    period=row["period"], indicator=code, phase=row["phase"],
+                    value=row["value"], source=row["source"], synthetic=bool(row["synthetic"])))
+    return [t for t in tables if id(t) not in dropped], found

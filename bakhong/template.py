@@ -7,6 +7,8 @@ bakhong has never seen. A :class:`Layout` says how a district formatted its tabl
 from __future__ import annotations
 
 import csv
+import datetime
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,7 @@ from .catalog import load_catalog
 from .parse import fold
 
 SYNTHETIC_TITLE = "DỮ LIỆU MÔ PHỎNG"
+_EPOCH = datetime.datetime(2024, 1, 1)
 COLUMNS = ("stt", "label", "target", "before", "after", "evidence")
 HEADERS = {
     "stt": "STT", "label": "Nội dung chỉ tiêu", "target": "Chỉ tiêu giao",
@@ -41,6 +44,7 @@ class Layout:
     csv_delimiter: str = ","
     csv_bom: bool = True
     decimal_comma: bool = True
+    nfd: bool = False                        # text saved decomposed, as on a Mac
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,15 @@ def write_xlsx(path: Path, document: Document, layout: Layout = Layout()) -> Pat
     if document.synthetic:
         wb.properties.keywords = SYNTHETIC_TITLE
         wb.properties.subject = "Dữ liệu mô phỏng do bakhong tạo ra, không phải số liệu thật"
+    if layout.nfd:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    kind = cell.data_type  # "= a/b = c%" stays text, not a formula
+                    cell.value = unicodedata.normalize("NFD", cell.value)
+                    cell.data_type = kind
+    # fixed dates: the same document always gives the same bytes
+    wb.properties.created = wb.properties.modified = _EPOCH
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -188,6 +201,9 @@ def write_csv(path: Path, document: Document, layout: Layout = Layout()) -> Path
                     value = value.replace(".", ",")
             out.append("" if value is None else value)
         lines.append(out)
+    if layout.nfd:
+        lines = [[unicodedata.normalize("NFD", v) if isinstance(v, str) else v for v in line]
+                 for line in lines]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig" if layout.csv_bom else "utf-8", newline="") as fh:
         csv.writer(fh, delimiter=layout.csv_delimiter).writerows(lines)

@@ -16,6 +16,7 @@ import csv
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from . import config
 from .errors import UnknownUnitError
@@ -67,10 +68,17 @@ class Population:
     source: str
 
 
+def reference_file(name: str) -> Path:
+    """A reference table: ``data/raw/reference/<name>`` when the project has it (the copy an
+    analyst maintains), else the copy bundled with the package. A test keeps the two equal."""
+    project = config.reference_dir() / name
+    return project if project.is_file() else config.PACKAGE_DATA / name
+
+
 @cache
 def units() -> tuple[Unit, ...]:
     """Every unit of the reference list."""
-    with (config.PACKAGE_DATA / "units.csv").open(encoding="utf-8") as handle:
+    with reference_file("units.csv").open(encoding="utf-8") as handle:
         return tuple(
             Unit(code=r["code"], name=r["name"], kind=r["kind"], level=r["level"],
                  parent_code=r["parent_code"],
@@ -87,17 +95,54 @@ def districts() -> tuple[Unit, ...]:
 
 
 def by_code(code: str | int) -> Unit:
-    code = str(code)
+    code = str(code).strip()
     for unit in units():
         if unit.code == code:
             return unit
+    m = _SYNTHETIC_CODE.fullmatch(code)
+    if m:
+        return synthetic_commune(m.group(1), int(m.group(2)))
     raise UnknownUnitError(code)
+
+
+# --- synthetic communes (bakhong synth --level commune) ------------------------------------
+# The 2024 commune list is not bundled (see README), so the synthetic province's communes are
+# made up and say so: code "<district>-NN", name "Mô phỏng NN – <district>". They never carry
+# a real commune's name.
+_SYNTHETIC_CODE = re.compile(r"(\d{3})-(\d{2,3})")
+_SYNTHETIC_NAME = re.compile(r"\bmo phong (\d{2,3})\b")
+
+
+def synthetic_commune(district_code: str, number: int) -> Unit:
+    """The ``number``-th synthetic commune of a district (DỮ LIỆU MÔ PHỎNG)."""
+    parent = next((u for u in units() if u.code == str(district_code)
+                   and u.level == "district"), None)
+    if parent is None or number < 1 or (parent.communes and number > parent.communes):
+        raise UnknownUnitError(f"{district_code}-{number:02d}")
+    return Unit(code=f"{parent.code}-{number:02d}", name=f"Mô phỏng {number:02d} – {parent.name}",
+                kind="xã", level="commune", parent_code=parent.code, mountain=parent.mountain,
+                source="bakhong synth — DỮ LIỆU MÔ PHỎNG, không phải đơn vị thật")
+
+
+def _synthetic_in_text(text: str) -> Unit | None:
+    folded = fold_words(text)
+    m = _SYNTHETIC_NAME.search(folded)
+    if not m:
+        return None
+    rest = folded[m.end():]
+    for unit in districts():
+        if re.search(rf"\b{fold_words(unit.name)}\b", rest):
+            try:
+                return synthetic_commune(unit.code, int(m.group(1)))
+            except UnknownUnitError:
+                return None
+    return None
 
 
 @cache
 def populations() -> dict[str, Population]:
     """Reference populations by unit code; a unit without a cited figure is absent."""
-    with (config.PACKAGE_DATA / "population.csv").open(encoding="utf-8") as handle:
+    with reference_file("population.csv").open(encoding="utf-8") as handle:
         return {r["code"]: Population(r["code"], int(r["year"]), int(r["population"]),
                                       r["source"]) for r in csv.DictReader(handle)}
 
@@ -139,8 +184,11 @@ def match(name: str, level: str | None = None) -> Unit:
     if name is None or not str(name).strip():
         raise UnknownUnitError("")
     text = str(name)
-    if re.fullmatch(r"\s*\d{2,5}\s*", text):
+    if re.fullmatch(r"\s*\d{2,5}\s*", text) or _SYNTHETIC_CODE.fullmatch(text.strip()):
         return by_code(text.strip())
+    synthetic = _synthetic_in_text(text)
+    if synthetic is not None:
+        return synthetic
     kind, bare = _key(text)
     found = list(_index().get(bare, []))
     if level:
@@ -167,6 +215,9 @@ def candidates(name: str, limit: int = 3) -> list[str]:
 
 def find_in_text(text: str) -> Unit | None:
     """The first district or commune named in a title line, if any ("UBND HUYỆN THƯỜNG XUÂN")."""
+    synthetic = _synthetic_in_text(text)
+    if synthetic is not None:
+        return synthetic
     folded = f" {fold_words(text)} "
     best: tuple[int, Unit] | None = None
     for unit in units():
