@@ -1,6 +1,7 @@
 """Workbooks per second: bakhong's read + parse + match + check, against openpyxl's read alone.
 
-Writes N template workbooks (various district layouts, see bakhong.template) to a temporary
+Writes N template workbooks (27 districts over successive years, five layouts of
+bakhong.template) to a temporary
 folder, then in this one process times:
 
 * bakhong: ``read_tables`` (calamine) + ``check`` over all of them, and
@@ -52,8 +53,9 @@ def make_workbooks(folder: Path, n: int, seed: int = 1) -> list[Path]:
                                .replace(".", ",")}
             if ind.target is not None:
                 cells[ind.code]["target"] = f"{round(ind.target * 100)}% trở lên"
-        doc = Document(f"UBND {unit.kind} {unit.name}", "2024", cells, synthetic=True)
-        paths.append(write(folder / f"{unit.code}-{unit.slug}-{i:03d}.xlsx", doc,
+        period = str(2017 + i // len(units))  # 27 districts × successive years: no duplicates
+        doc = Document(f"UBND {unit.kind} {unit.name}", period, cells, synthetic=True)
+        paths.append(write(folder / f"{unit.code}-{unit.slug}-{period}.xlsx", doc,
                            LAYOUTS[i % len(LAYOUTS)]))
     return paths
 
