@@ -198,3 +198,51 @@ def attainment_heatmap_spec(rows: pl.DataFrame, phase: str = "after") -> dict[st
                      "ticktext": ["Chưa đạt", "Không xác định", "Đạt"], "thickness": 12},
     }
     return {"data": [heatmap], "layout": layout}
+
+
+def stack(specs: Sequence[dict[str, Any]], title: str = "") -> dict[str, Any]:
+    """Several figure dicts stacked as rows of one figure (one plotly graph to draw and one
+    widget to send: an interactive view then loads plotly.js once, not once per chart).
+
+    Each part keeps its own axes (``x2``/``y2``… from the second on), its title as a
+    heading above its row, its plot height and tick room, and a heatmap's colour bar
+    beside its own row.
+    """
+    rows = []
+    y = 0.0
+    for spec in specs:
+        part = spec["layout"]
+        margin = part.get("margin", {})
+        labels_on_top = part.get("xaxis", {}).get("side") == "top"
+        y += 48 + (28 if labels_on_top else 0)
+        plot = part.get("height", 400) - margin.get("t", 60) - margin.get("b", 90)
+        rows.append((y, y + plot))
+        y += plot + margin.get("b", 90) + 10
+    full = y
+    layout = base_layout(title, height=int(full) + 50)
+    layout.update(barmode="group", annotations=[], margin={"l": 60, "r": 20, "t": 40, "b": 10})
+    layout["legend"] = {"orientation": "h", "x": 0.5, "xanchor": "center", "y": 1,
+                        "yanchor": "bottom"}
+    data: list[dict[str, Any]] = []
+    for n, (spec, (upper, lower)) in enumerate(zip(specs, rows, strict=True), start=1):
+        suffix = "" if n == 1 else str(n)
+        part = spec["layout"]
+        top, bottom = 1 - upper / full, 1 - lower / full
+        labels_on_top = part.get("xaxis", {}).get("side") == "top"
+        layout["annotations"].append({
+            "text": part.get("title", {}).get("text", ""), "x": 0, "xref": "paper",
+            "xanchor": "left", "y": top + (50 if labels_on_top else 22) / full,
+            "yref": "paper", "yanchor": "bottom", "showarrow": False, "align": "left",
+            "font": {"size": 14}})
+        layout[f"xaxis{suffix}"] = {**part.get("xaxis", {}), "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {**part.get("yaxis", {}), "anchor": f"x{suffix}",
+                                    "domain": [bottom, top]}
+        for trace in spec["data"]:
+            trace = {**trace, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+            if trace["type"] == "heatmap":
+                trace["colorbar"] = {**trace.get("colorbar", {}), "y": (top + bottom) / 2,
+                                     "len": top - bottom, "yanchor": "middle"}
+            if n > 1 and trace.get("name") == "Chỉ tiêu giao":
+                trace["showlegend"] = False  # one legend entry for the target line
+            data.append(trace)
+    return {"data": data, "layout": layout}

@@ -3,7 +3,8 @@ JupyterLab, and see linked charts, the findings with their cells, and export the
 
 ``explore()`` reads ``data/processed`` (written by ``bakhong ingest``) when it is there,
 else reads ``data/raw`` directly (nothing is written). It returns an :class:`Explorer`
-whose widgets (ipywidgets) drive three plotly ``FigureWidget`` charts updated in place:
+whose widgets (ipywidgets) drive three linked charts, stacked in one plotly
+``FigureWidget`` and updated in place:
 
 * the units compared on the chosen indicator at the chosen phase, with the target line
   (the selected units stand out, the others are faded);
@@ -289,26 +290,23 @@ class Controls:
     export: Any
 
 
-@dataclass
-class Figures:
-    units: Any       # go.FigureWidget: the units compared
-    before_after: Any
-    heatmap: Any
+#: The parts of the explorer's figure, top to bottom.
+PARTS = ("units", "before_after", "heatmap")
 
 
 @dataclass
 class Explorer:
     """The widgets, their figures and the current selection; display it in a notebook.
 
-    Every control's change calls :meth:`refresh`, which rebuilds the three figures from the
-    selection and copies their traces onto the ``FigureWidget`` s in one batch update, and
+    Every control's change calls :meth:`refresh`, which rebuilds the three charts from the
+    selection and sends what changed to the ``FigureWidget`` in one batch update, and
     rewrites the findings table. ``timings`` keeps how long opening and the last change
     took (seconds, in the kernel).
     """
 
     data: Data
     controls: Controls
-    figures: Figures
+    figure: Any        # one go.FigureWidget: the three charts stacked (charts.stack)
     header: Any
     findings_box: Any
     status: Any
@@ -316,7 +314,8 @@ class Explorer:
     catalog: Catalog
     timings: dict[str, float] = field(default_factory=dict)
     _quiet: bool = False
-    _specs: list[dict[str, Any]] = field(default_factory=list)
+    _spec: dict[str, Any] = field(default_factory=dict)
+    _parts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     # -- state
     @property
@@ -349,8 +348,32 @@ class Explorer:
         return f"{code} — {self.catalog[code].short}"
 
     # -- drawing
+    def traces(self, part: str) -> tuple[Any, ...]:
+        """The figure widget's traces of one part ("units", "before_after", "heatmap")."""
+        start, end = self._parts[part]
+        return self.figure.data[start:end]
+
+    def title(self, part: str) -> str:
+        """The heading of one part of the figure."""
+        return self.figure.layout.annotations[PARTS.index(part)].text
+
+    def build(self) -> dict[str, Any]:
+        """The explorer's figure for the current selection, as a plain plotly dict, and
+        where each part's traces sit in it."""
+        from . import charts
+
+        specs = self.build_figures()
+        offsets, n = {}, 0
+        for name, spec in zip(PARTS, specs, strict=True):
+            offsets[name] = (n, n + len(spec["data"]))
+            n += len(spec["data"])
+        self._parts = offsets
+        spec = charts.stack(specs)
+        spec["layout"]["width"] = 1000  # a widget's plot does not size itself to the cell
+        return spec
+
     def build_figures(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-        """The three figures for the current selection, as plain plotly dicts."""
+        """The three charts for the current selection, as plain plotly dicts."""
         from . import charts
 
         s = self.selection
@@ -370,11 +393,9 @@ class Explorer:
             return
         started = time.perf_counter()
         try:
-            new = self.build_figures()
-            for widget, spec, old in zip((self.figures.units, self.figures.before_after,
-                                          self.figures.heatmap), new, self._specs, strict=True):
-                _apply_spec(widget, spec, old)
-            self._specs = list(new)
+            new = self.build()
+            _apply_spec(self.figure, new, self._spec)
+            self._spec = new
             self._draw_findings()
             self._draw_header()
         except Exception as exc:  # a callback error would otherwise vanish into the log
@@ -447,9 +468,7 @@ class Explorer:
         wide_table(rows, s.phase).write_csv(paths["csv"], separator=";", include_bom=True)
         findings_table(found).write_csv(paths["findings_csv"], separator=";", include_bom=True)
         _write_xlsx(paths["xlsx"], rows, findings_table(found), s, self.data.origin)
-        _write_html(paths["html"], [self.figures.units, self.figures.before_after,
-                                    self.figures.heatmap], self.header.value,
-                    self.findings_box.value)
+        _write_html(paths["html"], self.figure, self.header.value, self.findings_box.value)
         return paths
 
     def _on_export(self, *_: Any) -> None:
@@ -540,15 +559,14 @@ def _write_xlsx(path: Path, rows: pl.DataFrame, findings: pl.DataFrame, selectio
     wb.save(path)
 
 
-def _write_html(path: Path, widgets: Sequence[Any], header: str, findings: str) -> None:
+def _write_html(path: Path, widget: Any, header: str, findings: str) -> None:
     import plotly.graph_objects as go
 
-    parts = [go.Figure(w).to_html(full_html=False, include_plotlyjs=(i == 0),
-                                  config={"displaylogo": False})
-             for i, w in enumerate(widgets)]
+    chart = go.Figure(widget).to_html(full_html=False, include_plotlyjs=True,
+                                      config={"displaylogo": False})
     page = ("<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>"
             "<title>bakhong — khám phá</title></head><body style='font-family: sans-serif'>"
-            f"{header}{''.join(parts)}{findings}</body></html>")
+            f"{header}{chart}{findings}</body></html>")
     path.write_text(page, encoding="utf-8")
 
 
@@ -585,17 +603,16 @@ def _build(data: Data, selection: Selection, export_dir: Path) -> Explorer:
     controls = Controls(period, units, indicator, phase, synthetic, only, sort_by, descending,
                         folder, export)
     header, findings_box, status = w.HTML(), w.HTML(), w.HTML()
-    explorer = Explorer(data=data, controls=controls, figures=Figures(None, None, None),
-                        header=header, findings_box=findings_box, status=status,
-                        widget=None, catalog=catalog)
-    first = explorer.build_figures()
-    explorer.figures = Figures(*(go.FigureWidget(spec) for spec in first))
-    explorer._specs = list(first)
+    explorer = Explorer(data=data, controls=controls, figure=None, header=header,
+                        findings_box=findings_box, status=status, widget=None, catalog=catalog)
+    explorer._spec = explorer.build()
+    # one widget for the three charts: each FigureWidget ships plotly's 5 MB widget bundle
+    # to the browser, so three of them took 25 s to appear instead of 5
+    explorer.figure = go.FigureWidget(explorer._spec)
     explorer.widget = w.VBox([
         header,
         w.HBox([w.VBox([period, indicator, phase, w.HBox([synthetic])]), units]),
-        explorer.figures.units,
-        w.HBox([explorer.figures.before_after, explorer.figures.heatmap]),
+        explorer.figure,
         w.HBox([sort_by, descending, only]),
         findings_box,
         w.HBox([folder, export]),

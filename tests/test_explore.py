@@ -36,7 +36,7 @@ def explorer(project) -> Explorer:
 
 
 def _bars(ex: Explorer) -> dict[str, float]:
-    trace = ex.figures.units.data[0]
+    trace = ex.traces("units")[0]
     return dict(zip(trace.x, trace.y, strict=True))
 
 
@@ -46,38 +46,38 @@ def test_opens_on_every_unit_with_the_real_table_unmarked(explorer):
     assert bars["Thường Xuân"] == pytest.approx(0.4575)  # the real, swapped TC09 as stated
     synthetic = [name for name in bars if name.endswith("*")]
     assert len(synthetic) == 6
-    assert "DỮ LIỆU MÔ PHỎNG" in explorer.figures.units.layout.title.text
+    assert "DỮ LIỆU MÔ PHỎNG" in explorer.title("units")
     assert "DỮ LIỆU MÔ PHỎNG" in explorer.header.value
 
 
 def test_changing_the_indicator_redraws_the_figures_and_the_findings(explorer):
-    before_y = tuple(explorer.figures.units.data[0].y)
+    before_y = tuple(explorer.traces("units")[0].y)
     before_table = explorer.findings_box.value
     assert "swapped_ratio" in before_table  # Thường Xuân's TC09, with its cell
     assert "thuong-xuan-2024.xlsx!" in before_table
     explorer.controls.indicator.value = "TC14"
-    assert tuple(explorer.figures.units.data[0].y) != before_y
-    assert explorer.figures.units.layout.title.text.startswith("TC14")
-    assert explorer.figures.before_after.layout.title.text.startswith("TC14")
+    assert tuple(explorer.traces("units")[0].y) != before_y
+    assert explorer.title("units").startswith("TC14")
+    assert explorer.title("before_after").startswith("TC14")
     assert explorer.findings_box.value != before_table
     assert "swapped_ratio" not in explorer.findings_box.value
     assert "below_target" in explorer.findings_box.value  # Thường Xuân's TC14 misses 80%
 
 
 def test_the_target_line_follows_the_indicator(explorer):
-    target = explorer.figures.units.data[1]
+    target = explorer.traces("units")[1]
     assert target.name == "Chỉ tiêu giao"
     assert set(target.y) == {0.4}  # TC09: 40% in 2024
     explorer.controls.indicator.value = "TC06"
-    assert set(explorer.figures.units.data[1].y) == {0.8}
+    assert set(explorer.traces("units")[1].y) == {0.8}
 
 
 def test_selecting_units_narrows_before_after_heatmap_and_findings(explorer):
     explorer.controls.units.value = ("396",)
-    assert explorer.figures.before_after.data[1].x == ("Thường Xuân",)
-    assert explorer.figures.heatmap.data[0].y == ("Thường Xuân",)
+    assert explorer.traces("before_after")[1].x == ("Thường Xuân",)
+    assert explorer.traces("heatmap")[0].y == ("Thường Xuân",)
     # the units chart still compares every unit, the others faded
-    opacity = explorer.figures.units.data[0].marker.opacity
+    opacity = explorer.traces("units")[0].marker.opacity
     assert len(opacity) == 7 and sorted(opacity).count(1.0) == 1
     table = explorer.findings()
     assert set(table["unit_code"]) == {"396"}
@@ -85,9 +85,9 @@ def test_selecting_units_narrows_before_after_heatmap_and_findings(explorer):
 
 def test_a_pillar_shows_its_criteria_in_the_heatmap(explorer):
     explorer.controls.indicator.value = "K2"
-    columns = explorer.figures.heatmap.data[0].x
+    columns = explorer.traces("heatmap")[0].x
     assert columns == ("TC06", "TC07", "TC15", "K2")  # K2's criteria (catalog.toml)
-    assert "Không dùng tiền mặt" in explorer.figures.units.layout.title.text
+    assert "Không dùng tiền mặt" in explorer.title("units")
 
 
 def test_the_phase_switches_values_and_attainment(explorer):
@@ -95,14 +95,14 @@ def test_the_phase_switches_values_and_attainment(explorer):
     explorer.controls.phase.value = "before"
     before = _bars(explorer)
     assert before != after
-    assert "trước triển khai" in explorer.figures.heatmap.layout.title.text
+    assert "trước triển khai" in explorer.title("heatmap")
 
 
 def test_hiding_synthetic_data_leaves_the_real_unit_only(explorer):
     explorer.controls.synthetic.value = False
     assert list(_bars(explorer)) == ["Thường Xuân"]
     assert [v for _, v in explorer.controls.units.options] == ["396"]
-    assert "DỮ LIỆU MÔ PHỎNG" not in explorer.figures.units.layout.title.text
+    assert "DỮ LIỆU MÔ PHỎNG" not in explorer.title("units")
     assert "DỮ LIỆU MÔ PHỎNG" not in explorer.header.value
     explorer.controls.synthetic.value = True
     assert len(_bars(explorer)) == 7
@@ -123,8 +123,8 @@ def test_the_findings_table_sorts_by_any_column(explorer):
 
 
 def test_numbers_show_the_vietnamese_way(explorer):
-    assert "45,8%" in explorer.figures.units.data[0].text  # 45,75% to one decimal
-    assert explorer.figures.units.layout.separators == ",."
+    assert "45,8%" in explorer.traces("units")[0].text  # 45,75% to one decimal
+    assert explorer.figure.layout.separators == ",."
 
 
 def test_export_writes_csv_xlsx_and_html_of_the_selection(explorer, tmp_path):
@@ -146,7 +146,7 @@ def test_export_writes_csv_xlsx_and_html_of_the_selection(explorer, tmp_path):
     assert values[("Thường Xuân", "TC09")] == pytest.approx(0.4575)
     assert "MÔ PHỎNG" in str(book["Lựa chọn"]["B6"].value)
     page = paths["html"].read_text(encoding="utf-8")
-    assert page.count('class="plotly-graph-div"') == 3
+    assert page.count('class="plotly-graph-div"') == 1
     assert re.search(r"<script[^>]*\bsrc=", page) is None  # plotly.js inlined: offline
     assert len(page) > 1_000_000
     assert "DỮ LIỆU MÔ PHỎNG" in page
