@@ -38,7 +38,11 @@ synthetic: $(STAMP) ## write the synthetic province (DỮ LIỆU MÔ PHỎNG) to
 reports: $(STAMP) synthetic ## build every report from the bundled data
 	$(VENV)/bin/bakhong ingest
 
-test: $(STAMP) libreoffice ## run the tests (what CI runs)
+lab: $(STAMP) synthetic ## open JupyterLab on the project's environment, with the explorer notebook
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
+	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/explore.ipynb
+
+test: $(STAMP) libreoffice chromium ## run the tests (what CI runs)
 	$(VENV)/bin/ruff check bakhong tests benchmarks tools
 	$(PY) -m pytest -q
 
@@ -48,8 +52,9 @@ lint: $(STAMP) ## ruff
 bench: $(STAMP) ## run the benchmarks
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/checks_recall.py 7
+	$(PY) benchmarks/explore.py
 
 clean: ## remove generated files (not data/raw)
 	rm -rf data/processed/*.parquet data/processed/*.json reports/*/ .pytest_cache
 
-.PHONY: help venv chromium libreoffice synthetic reports test lint bench clean
+.PHONY: help venv chromium libreoffice synthetic reports lab test lint bench clean

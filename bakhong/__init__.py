@@ -15,6 +15,7 @@ from importlib import metadata as _metadata
 from .catalog import Catalog, Indicator, load_catalog
 from .checks import check, check_paths
 from .errors import BakhongError, SourceError, UnknownIndicatorError, UnknownUnitError
+from .explore import explore
 from .findings import RULE_NAMES, Finding, rules
 from .ingest import ingest
 from .load import OBSERVATION_SCHEMA, Table, read_source, read_table, read_tables
@@ -30,7 +31,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree without ins
 __all__ = [
     "OBSERVATION_SCHEMA", "RULE_NAMES", "BakhongError", "Catalog", "Finding", "Indicator",
     "SourceError", "Table", "Unit", "UnknownIndicatorError", "UnknownUnitError", "__version__",
-    "check", "check_paths", "districts", "format_int", "format_percent", "ingest",
+    "check", "check_paths", "districts", "explore", "format_int", "format_percent", "ingest",
     "load_catalog", "match", "parse_number", "parse_value", "read_narrative", "read_source",
     "read_table", "read_tables", "rules",
 ]

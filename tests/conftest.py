@@ -39,3 +39,31 @@ def make_file(tmp_path: Path):
         return write(tmp_path / name, doc or document(), layout or Layout())
 
     return _make
+
+
+def write_province(root: Path, districts: int = 6, seed: int = 7) -> Path:
+    """A project folder holding the real Thường Xuân table and ``districts`` synthetic
+    district tables (DỮ LIỆU MÔ PHỎNG) written with :mod:`bakhong.template`; returns root.
+
+    Stands in for ``bakhong synth`` (issue 3) in tests that need several units.
+    """
+    import random
+    import shutil
+
+    from bakhong import units
+
+    tables = root / "data" / "raw" / "tables"
+    tables.mkdir(parents=True, exist_ok=True)
+    shutil.copy(THUONG_XUAN, tables / THUONG_XUAN.name)
+    rng = random.Random(seed)
+    for unit in units.districts()[:districts]:
+        cells = {}
+        for indicator in load_catalog():
+            after = round(rng.uniform(0.55, 1.0), 3)
+            cells[indicator.code] = {"before": round(after * rng.uniform(0.3, 0.8), 3),
+                                     "after": after}
+        document = Document(unit_title=f"UBND {unit.kind} {unit.name}", period="2024",
+                            cells=cells, synthetic=True)
+        write(root / "data" / "raw" / "synthetic" / f"{unit.code}-{unit.slug}-2024.xlsx",
+              document)
+    return root

@@ -1,0 +1,153 @@
+"""How fast the explorer opens and answers a widget change, on a whole synthetic province.
+
+Builds a project of 27 synthetic districts plus the real Thường Xuân table (``bakhong
+synth`` when available, else template files written here), ingests it, then measures in
+this process (as the kernel would run it; no browser):
+
+* cold open: a fresh Python process running ``import bakhong; bakhong.explore()`` with
+  widgets forced on (what a newly started kernel pays, imports included);
+* warm open: ``bakhong.explore()`` again in a process that has built one;
+* every widget change, each applied in turn (median of ``--repeat`` rounds).
+
+Baseline, measured in the same run: reading ``data/processed`` alone (the two parquet
+files) — what no explorer can beat. The front-end's own drawing is not in these figures:
+the end-to-end test (tests/test_explore_lab.py) records the browser-side time from a
+dropdown change to the redrawn chart in tests/artifacts/explore-lab.json.
+
+Run: ``.venv/bin/python benchmarks/explore.py [--districts 27] [--repeat 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import polars as pl  # noqa: E402
+
+from bakhong import units  # noqa: E402
+from bakhong.catalog import load_catalog  # noqa: E402
+from bakhong.ingest import ingest  # noqa: E402
+from bakhong.template import Document, write  # noqa: E402
+
+
+def make_province(root: Path, districts: int, seed: int = 7) -> str:
+    raw = root / "data" / "raw"
+    (raw / "tables").mkdir(parents=True)
+    (raw / "tables" / "thuong-xuan-2024.xlsx").write_bytes(
+        (ROOT / "data" / "raw" / "tables" / "thuong-xuan-2024.xlsx").read_bytes())
+    try:
+        from bakhong.synth import synthesize  # issue 3, once it lands
+
+        synthesize(seed, raw / "synthetic")
+        return "bakhong synth"
+    except ImportError:
+        pass
+    rng = random.Random(seed)
+    for unit in units.districts()[:districts]:
+        cells = {}
+        for indicator in load_catalog():
+            after = round(rng.uniform(0.55, 1.0), 3)
+            cells[indicator.code] = {"before": round(after * rng.uniform(0.3, 0.8), 3),
+                                     "after": after}
+        write(raw / "synthetic" / f"{unit.code}-{unit.slug}-2024.xlsx",
+              Document(f"UBND {unit.kind} {unit.name}", "2024", cells, synthetic=True))
+    return "bakhong.template (synth not on this branch)"
+
+
+COLD = """
+import time, sys
+t0 = time.perf_counter()
+import bakhong
+t1 = time.perf_counter()
+import ipywidgets, plotly.graph_objs._figurewidget  # what explore() imports first
+t2 = time.perf_counter()
+ex = bakhong.explore(interactive=True)
+t3 = time.perf_counter()
+sys.stdout.write(f"{t3 - t0:.3f} {t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}")
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--districts", type=int, default=27)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        how = make_province(root, args.districts)
+        ingest(root / "data" / "raw", root / "data" / "processed")
+        processed = root / "data" / "processed"
+        obs = pl.read_parquet(processed / "observations.parquet")
+        fnd = pl.read_parquet(processed / "findings.parquet")
+        print(f"data: {obs['unit_code'].n_unique()} units, {obs.height} observations, "
+              f"{fnd.height} findings (made with {how})")
+
+        started = time.perf_counter()
+        pl.read_parquet(processed / "observations.parquet")
+        pl.read_parquet(processed / "findings.parquet")
+        baseline = time.perf_counter() - started
+
+        env = {"BAKHONG_HOME": str(root), "PATH": "/usr/bin:/bin"}
+        cold, cold_import, cold_widgets, cold_explore = map(float, subprocess.run(
+            [sys.executable, "-c", COLD], env=env, check=True, capture_output=True, text=True,
+            cwd=root).stdout.split())
+
+        import bakhong
+        bakhong.explore(root=root, interactive=True)  # imports and caches warmed
+        opens = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            ex = bakhong.explore(root=root, interactive=True)
+            opens.append(time.perf_counter() - started)
+        changes: dict[str, list[float]] = {}
+        codes = [v for _, v in ex.controls.units.options]
+        for _ in range(args.repeat):
+            steps = [
+                ("chỉ tiêu → TC09", ex.controls.indicator, "TC09"),
+                ("chỉ tiêu → trụ cột K2", ex.controls.indicator, "K2"),
+                ("giai đoạn → trước", ex.controls.phase, "before"),
+                ("chọn 3 đơn vị", ex.controls.units, tuple(codes[:3])),
+                ("bỏ chọn đơn vị", ex.controls.units, ()),
+                ("ẩn dữ liệu mô phỏng", ex.controls.synthetic, False),
+                ("hiện dữ liệu mô phỏng", ex.controls.synthetic, True),
+                ("sắp xếp theo ô nguồn", ex.controls.sort_by, "source"),
+                ("mọi phát hiện", ex.controls.only_indicator, False),
+                ("giai đoạn → sau", ex.controls.phase, "after"),
+                ("chỉ tiêu → K1", ex.controls.indicator, "K1"),
+                ("sắp xếp theo mức độ", ex.controls.sort_by, "severity"),
+                ("chỉ phát hiện của chỉ tiêu", ex.controls.only_indicator, True),
+            ]
+            for name, control, value in steps:
+                started = time.perf_counter()
+                control.value = value
+                changes.setdefault(name, []).append(time.perf_counter() - started)
+
+    warm = statistics.median(opens)
+    print(f"baseline (read data/processed only): {baseline * 1000:.1f} ms")
+    print(f"cold open (fresh process, imports included): {cold * 1000:.0f} ms "
+          f"({cold / baseline:.0f}x baseline): import bakhong {cold_import * 1000:.0f} ms, "
+          f"import ipywidgets + plotly FigureWidget {cold_widgets * 1000:.0f} ms, "
+          f"explore() {cold_explore * 1000:.0f} ms")
+    print(f"warm open (median of {args.repeat}): {warm * 1000:.0f} ms "
+          f"({warm / baseline:.0f}x baseline)")
+    worst = 0.0
+    for name, times in changes.items():
+        median = statistics.median(times)
+        worst = max(worst, max(times))
+        print(f"  change {name:<28} median {median * 1000:6.1f} ms, max "
+              f"{max(times) * 1000:6.1f} ms")
+    print(f"slowest change: {worst * 1000:.0f} ms; target 500 ms: "
+          f"{'met' if worst < 0.5 and warm < 0.5 else 'NOT met'} (warm open and changes)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""The explorer's callbacks, driven directly: change a control, the figures and the table
+change (no browser). The real JupyterLab run is in test_explore_lab.py."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+from conftest import ROOT, write_province
+from openpyxl import load_workbook
+
+import bakhong
+from bakhong.errors import UsageError
+from bakhong.explore import Explorer, StaticView, in_interactive_kernel, load_data
+from bakhong.ingest import ingest
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return write_province(tmp_path_factory.mktemp("province"), districts=6)
+
+
+@pytest.fixture
+def explorer(project) -> Explorer:
+    ex = bakhong.explore(root=project, indicator="TC09", interactive=True,
+                         export_dir=project / "reports" / "explore")
+    assert isinstance(ex, Explorer)
+    return ex
+
+
+def _bars(ex: Explorer) -> dict[str, float]:
+    trace = ex.traces("units")[0]
+    return dict(zip(trace.x, trace.y, strict=True))
+
+
+def test_opens_on_every_unit_with_the_real_table_unmarked(explorer):
+    bars = _bars(explorer)
+    assert len(bars) == 7  # Thường Xuân and six synthetic districts
+    assert bars["Thường Xuân"] == pytest.approx(0.4575)  # the real, swapped TC09 as stated
+    synthetic = [name for name in bars if name.endswith("*")]
+    assert len(synthetic) == 6
+    assert "DỮ LIỆU MÔ PHỎNG" in explorer.title("units")
+    assert "DỮ LIỆU MÔ PHỎNG" in explorer.header.value
+
+
+def test_changing_the_indicator_redraws_the_figures_and_the_findings(explorer):
+    before_y = tuple(explorer.traces("units")[0].y)
+    before_table = explorer.findings_box.value
+    assert "swapped_ratio" in before_table  # Thường Xuân's TC09, with its cell
+    assert "thuong-xuan-2024.xlsx!" in before_table
+    explorer.controls.indicator.value = "TC14"
+    assert tuple(explorer.traces("units")[0].y) != before_y
+    assert explorer.title("units").startswith("TC14")
+    assert explorer.title("before_after").startswith("TC14")
+    assert explorer.findings_box.value != before_table
+    assert "swapped_ratio" not in explorer.findings_box.value
+    assert "below_target" in explorer.findings_box.value  # Thường Xuân's TC14 misses 80%
+
+
+def test_the_target_line_follows_the_indicator(explorer):
+    target = explorer.traces("units")[1]
+    assert target.name == "Chỉ tiêu giao"
+    assert set(target.y) == {0.4}  # TC09: 40% in 2024
+    explorer.controls.indicator.value = "TC06"
+    assert set(explorer.traces("units")[1].y) == {0.8}
+
+
+def test_selecting_units_narrows_before_after_heatmap_and_findings(explorer):
+    explorer.controls.units.value = ("396",)
+    assert explorer.traces("before_after")[1].x == ("Thường Xuân",)
+    assert explorer.traces("heatmap")[0].y == ("Thường Xuân",)
+    # the units chart still compares every unit, the others faded
+    opacity = explorer.traces("units")[0].marker.opacity
+    assert len(opacity) == 7 and sorted(opacity).count(1.0) == 1
+    table = explorer.findings()
+    assert set(table["unit_code"]) == {"396"}
+
+
+def test_a_pillar_shows_its_criteria_in_the_heatmap(explorer):
+    explorer.controls.indicator.value = "K2"
+    columns = explorer.traces("heatmap")[0].x
+    assert columns == ("TC06", "TC07", "TC15", "K2")  # K2's criteria (catalog.toml)
+    assert "Không dùng tiền mặt" in explorer.title("units")
+
+
+def test_the_phase_switches_values_and_attainment(explorer):
+    after = _bars(explorer)
+    explorer.controls.phase.value = "before"
+    before = _bars(explorer)
+    assert before != after
+    assert "trước triển khai" in explorer.title("heatmap")
+
+
+def test_hiding_synthetic_data_leaves_the_real_unit_only(explorer):
+    explorer.controls.synthetic.value = False
+    assert list(_bars(explorer)) == ["Thường Xuân"]
+    assert [v for _, v in explorer.controls.units.options] == ["396"]
+    assert "DỮ LIỆU MÔ PHỎNG" not in explorer.title("units")
+    assert "DỮ LIỆU MÔ PHỎNG" not in explorer.header.value
+    explorer.controls.synthetic.value = True
+    assert len(_bars(explorer)) == 7
+
+
+def test_the_findings_table_sorts_by_any_column(explorer):
+    explorer.controls.only_indicator.value = False
+    by_severity = explorer.findings()
+    order = {"error": 0, "warning": 1, "info": 2}
+    ranks = [order[s] for s in by_severity["severity"]]
+    assert ranks == sorted(ranks)
+    explorer.controls.sort_by.value = "source"
+    explorer.controls.descending.value = True
+    sources = explorer.findings()["source"].to_list()
+    assert sources == sorted(sources, reverse=True)
+    assert explorer.findings_box.value.index(sources[0]) < \
+        explorer.findings_box.value.index(sources[-1])
+
+
+def test_numbers_show_the_vietnamese_way(explorer):
+    assert "45,8%" in explorer.traces("units")[0].text  # 45,75% to one decimal
+    assert explorer.figure.layout.separators == ",."
+
+
+def test_export_writes_csv_xlsx_and_html_of_the_selection(explorer, tmp_path):
+    explorer.controls.units.value = ("396", "380")
+    paths = explorer.export(tmp_path / "out")
+    assert {p.suffix for p in paths.values()} == {".csv", ".xlsx", ".html"}
+    with paths["csv"].open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert {r["Đơn vị"] for r in rows} == {"Thường Xuân", "Thanh Hóa"}
+    tc09 = next(r for r in rows if r["Đơn vị"] == "Thường Xuân" and r["Mã chỉ tiêu"] == "TC09")
+    assert tc09["Sau triển khai"] == "45,75%"
+    assert tc09["Ô nguồn (sau)"].startswith("thuong-xuan-2024.xlsx!")
+    assert {r["Dữ liệu"] for r in rows} == {"thật", "MÔ PHỎNG"}
+    book = load_workbook(paths["xlsx"])
+    data = book["Số liệu"]
+    header = [c.value for c in data[1]]
+    values = {(r[1], r[3]): r[header.index("Sau triển khai")]
+              for r in data.iter_rows(min_row=2, values_only=True)}
+    assert values[("Thường Xuân", "TC09")] == pytest.approx(0.4575)
+    assert "MÔ PHỎNG" in str(book["Lựa chọn"]["B6"].value)
+    page = paths["html"].read_text(encoding="utf-8")
+    assert page.count('class="plotly-graph-div"') == 1
+    assert re.search(r"<script[^>]*\bsrc=", page) is None  # plotly.js inlined: offline
+    assert len(page) > 1_000_000
+    assert "DỮ LIỆU MÔ PHỎNG" in page
+
+
+def test_export_button_reports_in_vietnamese(explorer, project):
+    explorer.controls.export.click()
+    assert explorer.status.value.startswith("Đã xuất 4 tệp")
+    assert (project / "reports" / "explore").is_dir()
+    explorer.controls.export_dir.value = str(project / "data" / "raw" / "out")
+    explorer.controls.export.click()
+    assert "Không xuất được" in explorer.status.value
+    assert not (project / "data" / "raw" / "out").exists()
+
+
+def test_processed_data_is_used_when_ingest_wrote_it(tmp_path):
+    root = write_province(tmp_path / "p", districts=2)
+    assert "đọc trực tiếp" in load_data(root).origin
+    ingest(root / "data" / "raw", root / "data" / "processed")
+    data = load_data(root)
+    assert "bakhong ingest" in data.origin
+    assert data.table["unit_code"].n_unique() == 3
+
+
+def test_real_data_beats_synthetic_for_the_same_unit(tmp_path):
+    from conftest import clean_cells
+
+    from bakhong.template import Document, write
+
+    root = write_province(tmp_path / "p", districts=1)
+    write(root / "data" / "raw" / "synthetic" / "396-thuong-xuan-2024.xlsx",
+          Document("UBND huyện Thường Xuân", "2024", clean_cells(), synthetic=True))
+    data = load_data(root)
+    tx = data.table.filter(pl.col("unit_code") == "396")
+    assert tx.height == 19 and not tx["synthetic"].any()
+    assert not data.findings.filter((pl.col("unit_code") == "396") & pl.col("synthetic")).height
+
+
+def test_bad_arguments_are_clear_messages(project):
+    with pytest.raises(UsageError, match="TC99"):
+        bakhong.explore(root=project, indicator="TC99", interactive=False)
+    with pytest.raises(UsageError, match="2019"):
+        bakhong.explore(root=project, period="2019", interactive=False)
+    with pytest.raises(UsageError, match="Không nhận ra đơn vị"):
+        bakhong.explore(root=project, units=["Atlantis"], interactive=False)
+
+
+def test_outside_a_kernel_it_degrades_to_a_static_view(project):
+    assert in_interactive_kernel() is False  # pytest is no interactive front-end
+    view = bakhong.explore(root=project, units=["Thường Xuân"], indicator="TC09")
+    assert isinstance(view, StaticView)
+    html = view._repr_html_()
+    assert "không tương tác" in html and "45,75%" in html
+
+
+def test_an_empty_project_says_so(tmp_path):
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    view = bakhong.explore(root=tmp_path, interactive=False)
+    assert "Chưa có số liệu" in view._repr_html_()
+
+
+@pytest.mark.slow
+def test_the_notebook_runs_under_papermill_without_hanging(tmp_path):
+    """papermill #723: a kernel stuck on widgets never returns. The explorer notebook must
+    run to the end, degraded, well within the timeout."""
+    root = write_province(tmp_path / "p", districts=3)
+    notebook = root / "notebooks" / "explore.ipynb"
+    notebook.parent.mkdir()
+    notebook.write_bytes((ROOT / "notebooks" / "explore.ipynb").read_bytes())
+    out = tmp_path / "out.ipynb"
+    env = {"BAKHONG_HOME": str(root), "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+           "HOME": str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "IPYTHONDIR": str(tmp_path / "ipy")}
+    done = subprocess.run(
+        [sys.executable, "-m", "papermill", str(notebook), str(out), "--cwd",
+         str(notebook.parent), "--kernel", "python3", "--execution-timeout", "90",
+         "--no-progress-bar"],
+        env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = nbformat.read(out, as_version=4)
+    outputs = [o for cell in result.cells if cell.cell_type == "code" for o in cell.outputs]
+    shown = json.dumps([o.get("data", {}) for o in outputs], ensure_ascii=False)
+    assert "không tương tác" in shown
+    assert "application/vnd.jupyter.widget-view+json" not in shown
