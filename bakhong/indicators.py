@@ -1,0 +1,304 @@
+"""Attainment, change, province aggregates and rankings, computed from observations.
+
+Everything here takes the tidy observation table (``load.OBSERVATION_SCHEMA``) and returns
+new polars frames; nothing is formatted for a reader except the ``*_text`` helpers, whose
+Vietnamese wording the reports show as is.
+
+Qualifiers are respected: "trên 90%" (value 0.90, qualifier ">") attains a target of 90%
+or less, but whether it attains 100% cannot be told, so attainment is then ``None``
+("không xác định"), never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import config
+from .catalog import Catalog, load_catalog
+from .findings import FINDING_SCHEMA
+from .load import OBSERVATION_SCHEMA
+from .parse import format_number, format_percent
+
+#: Rules whose error makes a denominator unfit for weighting.
+DENOMINATOR_RULES = ("denominator_inconsistent", "denominator_implausible", "ratio_over_100",
+                     "stated_mismatch")
+_QUALIFIER_WORD = re.compile(r"^\W*(trên|hơn|vượt|từ|ít nhất|tối thiểu|dưới|tối đa|khoảng)\b",
+                             re.IGNORECASE)
+
+
+# --- reading the processed data -----------------------------------------------------------
+
+@cache
+def _read_cached(folder: str, stamp: tuple[float, float]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    path = Path(folder)
+    observations = pl.read_parquet(path / "observations.parquet")
+    findings_path = path / "findings.parquet"
+    findings = pl.read_parquet(findings_path) if findings_path.is_file() else \
+        pl.DataFrame(schema=FINDING_SCHEMA)
+    return prefer_real(observations), findings
+
+
+def read_processed(folder: str | Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(observations, findings) written by ``bakhong ingest``; read once per file version.
+
+    A unit and period with both a real and a synthetic table keep the real one only.
+    """
+    path = Path(folder) if folder else config.processed_dir()
+    obs_path = path / "observations.parquet"
+    if not obs_path.is_file():
+        from .errors import SourceError
+
+        raise SourceError("chưa có số liệu đã nạp — hãy chạy `bakhong ingest` trước",
+                          str(obs_path))
+    findings_path = path / "findings.parquet"
+    stamp = (obs_path.stat().st_mtime,
+             findings_path.stat().st_mtime if findings_path.is_file() else 0.0)
+    return _read_cached(str(path.resolve()), stamp)
+
+
+def prefer_real(observations: pl.DataFrame) -> pl.DataFrame:
+    """Drop synthetic rows of a unit and period that also has real rows."""
+    if observations.is_empty() or "synthetic" not in observations.columns:
+        return observations
+    real = observations.filter(~pl.col("synthetic")).select("unit_code", "period").unique()
+    shadowed = observations.filter(pl.col("synthetic")).join(
+        real, on=["unit_code", "period"], how="semi")
+    if shadowed.is_empty():
+        return observations
+    return observations.join(
+        real.with_columns(pl.lit(True).alias("_real")), on=["unit_code", "period"], how="left"
+    ).filter(~(pl.col("synthetic") & pl.col("_real").fill_null(False))).drop("_real")
+
+
+# --- attainment -----------------------------------------------------------------------------
+
+def attains(value: float | None, qualifier: str | None, target: float | None,
+            target_qualifier: str | None = "≥") -> bool | None:
+    """Whether a value as stated attains a target; None when it cannot be told.
+
+    >>> attains(0.9, ">", 0.9), attains(0.9, ">", 1.0), attains(0.74, "=", 0.8)
+    (True, None, False)
+    """
+    if value is None or target is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    qualifier = qualifier or "="
+    strict = (target_qualifier or "≥") == ">"
+    eps = 1e-9
+    reaches = value > target + eps if strict else value >= target - eps
+    if reaches:
+        return True if qualifier in ("=", ">", "≥") else None  # "dưới 95%" may miss 90%
+    return None if qualifier in (">", "≥") else False  # "trên 70%" may or may not reach 80%
+
+
+def wide(observations: pl.DataFrame, catalog: Catalog | None = None) -> pl.DataFrame:
+    """One row per unit × period × indicator: before and after side by side, the target in
+    force, the change in points and whether the target is attained.
+
+    Columns: unit_code, unit_name, period, indicator, short, group, order, target,
+    target_qualifier, before, before_qualifier, before_raw, before_source, after,
+    after_qualifier, after_raw, after_source, numerator, denominator, evidence, synthetic,
+    file, change, attained.
+    """
+    catalog = catalog or load_catalog()
+    info = pl.DataFrame(
+        [{"indicator": i.code, "short": i.short, "label": i.label, "group": i.group,
+          "order": n} for n, i in enumerate(catalog.indicators)],
+        schema={"indicator": pl.String, "short": pl.String, "label": pl.String,
+                "group": pl.String, "order": pl.Int64})
+    if observations.is_empty():
+        observations = pl.DataFrame(schema=OBSERVATION_SCHEMA)
+    key = ["unit_code", "period", "indicator"]
+    ok = pl.col("status") == "ok"
+
+    def phase(name: str) -> pl.DataFrame:
+        part = observations.filter(pl.col("phase") == name)
+        return part.select(
+            *key,
+            pl.when(ok).then(pl.col("value")).alias(name),
+            pl.when(ok).then(pl.col("qualifier")).alias(f"{name}_qualifier"),
+            pl.col("raw").alias(f"{name}_raw"),
+            pl.col("source").alias(f"{name}_source"),
+            pl.col("numerator").alias(f"{name}_numerator"),
+            pl.col("denominator").alias(f"{name}_denominator"),
+        ).unique(subset=key, keep="first")
+
+    base = observations.group_by(key, maintain_order=True).agg(
+        pl.col("unit_name").first(), pl.col("target").first(),
+        pl.col("target_qualifier").first(), pl.col("evidence").drop_nulls().first(),
+        pl.col("synthetic").first(), pl.col("file").first(),
+    )
+    out = (base.join(phase("before"), on=key, how="left")
+           .join(phase("after"), on=key, how="left")
+           .join(info, on="indicator", how="left")
+           .with_columns((pl.col("after") - pl.col("before")).alias("change")))
+    attained = [attains(v, q, t, tq) for v, q, t, tq in out.select(
+        "after", "after_qualifier", "target", "target_qualifier").iter_rows()]
+    out = out.with_columns(pl.Series("attained", attained, dtype=pl.Boolean))
+    return out.sort(["unit_code", "period", "order"])
+
+
+# --- province ---------------------------------------------------------------------------------
+
+def _bad_denominators(findings: pl.DataFrame | None) -> set[tuple[str, str, str, str]]:
+    if findings is None or findings.is_empty():
+        return set()
+    bad = findings.filter(pl.col("rule").is_in(DENOMINATOR_RULES)
+                          & (pl.col("severity") == "error"))
+    return {tuple(r) for r in bad.select("unit_code", "period", "indicator", "phase").iter_rows()}
+
+
+def province(observations: pl.DataFrame, findings: pl.DataFrame | None = None,
+             catalog: Catalog | None = None) -> pl.DataFrame:
+    """The province's before and after per indicator, with how each was computed.
+
+    Where every reporting unit gives a usable numerator and denominator the province figure
+    is Σ numerators / Σ denominators (a swapped ratio read the right way round); otherwise it
+    is the unweighted mean of the units' rates, and ``method`` says so in Vietnamese.
+    A value stated as "trên x%" counts as x%.
+    """
+    catalog = catalog or load_catalog()
+    bad = _bad_denominators(findings)
+    rows: list[dict[str, Any]] = []
+    obs = observations.filter(pl.col("status") == "ok")
+    for (code, period, phase_name), group in obs.group_by(
+            ["indicator", "period", "phase"], maintain_order=True):
+        units = group.height
+        weights: list[tuple[float, float]] = []
+        unusable = 0
+        for r in group.iter_rows(named=True):
+            num, den = r["numerator"], r["denominator"]
+            if num is None or not den or (r["unit_code"], period, code, phase_name) in bad:
+                unusable += 1
+                continue
+            if num > den:  # a swapped ratio: the larger is the population
+                num, den = den, num
+            weights.append((num, den))
+        values = group["value"].to_list()
+        if not unusable and weights:
+            value = sum(n for n, _ in weights) / sum(d for _, d in weights)
+            method = (f"bình quân gia quyền theo mẫu số: tổng tử số / tổng mẫu số của "
+                      f"{units} đơn vị")
+            weighted = True
+        else:
+            value = sum(values) / len(values)
+            reason = ("không đơn vị nào ghi tử số/mẫu số" if not weights else
+                      f"{unusable}/{units} đơn vị không có mẫu số dùng được")
+            method = f"trung bình cộng không trọng số của {units} đơn vị ({reason})"
+            weighted = False
+        rows.append({"indicator": code, "period": period, "phase": phase_name,
+                     "value": value, "units": units, "weighted": weighted, "method": method,
+                     "lower_bound": any(q in (">", "≥") for q in group["qualifier"].to_list())})
+    schema = {"indicator": pl.String, "period": pl.String, "phase": pl.String,
+              "value": pl.Float64, "units": pl.Int64, "weighted": pl.Boolean,
+              "method": pl.String, "lower_bound": pl.Boolean}
+    frame = pl.DataFrame(rows, schema=schema)
+    order = {code: n for n, code in enumerate(catalog.codes)}
+    return frame.with_columns(
+        pl.col("indicator").replace_strict(order, default=99).alias("order")
+    ).sort(["period", "order", "phase"]).drop("order")
+
+
+def province_wide(observations: pl.DataFrame, findings: pl.DataFrame | None = None,
+                  catalog: Catalog | None = None) -> pl.DataFrame:
+    """:func:`province` with before and after side by side, target and change."""
+    catalog = catalog or load_catalog()
+    long = province(observations, findings, catalog)
+    key = ["indicator", "period"]
+
+    def side(name: str) -> pl.DataFrame:
+        return long.filter(pl.col("phase") == name).select(
+            *key, pl.col("value").alias(name), pl.col("method").alias(f"{name}_method"),
+            pl.col("units").alias(f"{name}_units"),
+            pl.col("lower_bound").alias(f"{name}_lower_bound"))
+
+    codes = long.select(key).unique(maintain_order=True)
+    out = codes.join(side("before"), on=key, how="left").join(side("after"), on=key, how="left")
+    targets = []
+    for code in out["indicator"]:
+        t = catalog.target(code) if code in catalog else None
+        targets.append(t.value if t else None)
+    return out.with_columns(
+        pl.Series("target", targets, dtype=pl.Float64),
+        (pl.col("after") - pl.col("before")).alias("change"),
+        pl.col("indicator").map_elements(lambda c: catalog[c].short if c in catalog else c,
+                                         return_dtype=pl.String).alias("short"),
+        pl.col("indicator").map_elements(lambda c: catalog[c].group if c in catalog else "",
+                                         return_dtype=pl.String).alias("group"),
+    )
+
+
+# --- ranking ----------------------------------------------------------------------------------
+
+def ranking(observations: pl.DataFrame, period: str | None = None,
+            level: str = "district") -> pl.DataFrame:
+    """Each unit's rank among all units of ``level`` per indicator, by the value after rollout
+    (1 = highest; ties share the best rank). Columns: unit_code, unit_name, period, indicator,
+    value, qualifier, rank, units."""
+    obs = observations.filter((pl.col("phase") == "after") & (pl.col("status") == "ok")
+                              & (pl.col("unit_level") == level))
+    if period is not None:
+        obs = obs.filter(pl.col("period") == period)
+    obs = obs.unique(subset=["unit_code", "period", "indicator"], keep="first")
+    return obs.select(
+        "unit_code", "unit_name", "period", "indicator", "value", "qualifier",
+        pl.col("value").rank("min", descending=True).over(["period", "indicator"])
+        .cast(pl.Int64).alias("rank"),
+        pl.len().over(["period", "indicator"]).cast(pl.Int64).alias("units"),
+    ).sort(["period", "indicator", "rank", "unit_code"])
+
+
+def attainment_counts(table: pl.DataFrame) -> pl.DataFrame:
+    """Per unit, of :func:`wide`'s rows with a target: attained, not attained, unknown."""
+    criteria = table.filter(pl.col("target").is_not_null())
+    return criteria.group_by(["unit_code", "unit_name", "period"]).agg(
+        pl.col("attained").eq(True).sum().alias("attained"),
+        pl.col("attained").eq(False).sum().alias("missed"),
+        pl.col("attained").is_null().sum().alias("unknown"),
+        pl.len().alias("criteria"),
+    ).sort(["attained", "unit_name"], descending=[True, False])
+
+
+# --- wording ------------------------------------------------------------------------------------
+
+def value_text(value: float | None, qualifier: str | None = "=", raw: str | None = None) -> str:
+    """A value as the source states it: "hơn 96,5%" stays "hơn 96,5%", not "trên 96,5%".
+
+    >>> value_text(0.965, ">", "hơn 96,5%"), value_text(0.4575, "=", "= 72599/33216 = 45,75%")
+    ('hơn 96,5%', '45,75%')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    shown = format_percent(value)
+    qualifier = qualifier or "="
+    if qualifier == "=":
+        return shown
+    word = _QUALIFIER_WORD.match(raw or "")
+    if word:
+        return f"{word.group(1).lower()} {shown}"
+    return format_percent(value, qualifier=qualifier)
+
+
+def change_text(delta: float | None, after_qualifier: str | None = "=") -> str:
+    """A change in percentage points: "+61,3 điểm %", "hơn +73,8 điểm %" when the value after
+    is a lower bound.
+
+    >>> change_text(0.738, ">"), change_text(-0.02)
+    ('hơn +73,8 điểm %', '−2 điểm %')
+    """
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return "—"
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    text = f"{sign}{format_number(abs(delta) * 100, 1)} điểm %"
+    return f"hơn {text}" if (after_qualifier or "=") in (">", "≥") else text
+
+
+def attained_text(attained: bool | None, target: float | None = None) -> str:
+    if target is None:
+        return "—"
+    return {True: "Đạt", False: "Chưa đạt"}.get(attained, "Không xác định")  # type: ignore[arg-type]
