@@ -37,6 +37,12 @@ from . import config, indicators, report, tables
 from . import units as units_mod
 from .errors import UnknownUnitError, UsageError
 
+# jsonschema (under nbformat) imports the optional rfc3987_syntax when it is installed, which
+# compiles a lark grammar at import: 3.5 s per process here, to check "iri" string formats
+# that notebook validation never uses. Marking it absent keeps every worker's start short.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 DISTRICT_NOTEBOOK = "district_report.ipynb"
 OVERVIEW_NOTEBOOK = "province_overview.ipynb"
@@ -123,70 +129,67 @@ def _init_worker(root: str) -> None:
 
 
 def _shutdown_kernel() -> None:
-    km = _KERNEL.pop("km", None)
-    if km is not None:
-        try:
-            km.shutdown_kernel(now=True)
-        except Exception:
-            pass
+    _shutdown_kernel_only()
     shutil.rmtree(_KERNEL.get("runtime", ""), ignore_errors=True)
 
 
-def _run_code(km: Any, code: str, timeout: float) -> None:
-    kc = km.client()
-    kc.start_channels()
+def _shutdown_kernel_only() -> None:
+    kc, km = _KERNEL.pop("kc", None), _KERNEL.pop("km", None)
     try:
-        kc.wait_for_ready(timeout=timeout)
-        reply = kc.execute_interactive(code, timeout=timeout, store_history=False,
-                                       output_hook=lambda msg: None)
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"{reply['content'].get('ename')}: "
-                               f"{reply['content'].get('evalue')}")
-    finally:
-        kc.stop_channels()
+        if kc is not None:
+            kc.stop_channels()
+        if km is not None:
+            km.shutdown_kernel(now=True)
+    except Exception:
+        pass
 
 
-def _start_kernel() -> Any:
+def _run_code(kc: Any, code: str, timeout: float) -> None:
+    reply = kc.execute_interactive(code, timeout=timeout, store_history=False,
+                                   output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+
+
+def _start_kernel() -> tuple[Any, Any]:
     from jupyter_client import KernelManager
 
-    km = KernelManager(kernel_name="python3")
+    # IPC sockets live in this worker's own runtime directory: no port races between workers
+    km = KernelManager(kernel_name="python3", transport="ipc",
+                       ip=os.path.join(_KERNEL["runtime"], "kernel-ipc"))
     km.start_kernel(cwd=_KERNEL["root"])
+    kc = km.client()
     try:
+        kc.start_channels()
+        kc.wait_for_ready(timeout=START_TIMEOUT_S)
+        kc.allow_stdin = False
         # warm: the imports every report needs, once per kernel
-        _run_code(km, "import bakhong.report, plotly.io, polars", START_TIMEOUT_S)
+        _run_code(kc, "import bakhong.report, plotly.io, polars", START_TIMEOUT_S)
     except Exception:
+        kc.stop_channels()
         km.shutdown_kernel(now=True)
         raise
-    return km
+    return km, kc
 
 
-def _kernel(retry: bool = True) -> tuple[Any, int]:
-    """The worker's live kernel, started (a failed start retried once) when needed;
-    returns (kernel manager, start attempts made now)."""
+def _kernel(retry: bool = True) -> tuple[Any, Any, int]:
+    """The worker's live kernel and its client, started (a failed start retried once) when
+    needed; returns (kernel manager, client, start attempts made now)."""
     km = _KERNEL.get("km")
     if km is not None and km.is_alive():
-        return km, 0
-    if km is not None:
-        _shutdown_kernel_only(km)
+        return km, _KERNEL["kc"], 0
+    _shutdown_kernel_only()
     attempts = 0
     for attempt in range(2 if retry else 1):
         attempts = attempt + 1
         try:
-            km = _start_kernel()
+            km, kc = _start_kernel()
             break
         except Exception:
             if attempt or not retry:
                 raise
-    _KERNEL["km"] = km
-    return km, attempts
-
-
-def _shutdown_kernel_only(km: Any) -> None:
-    try:
-        km.shutdown_kernel(now=True)
-    except Exception:
-        pass
-    _KERNEL.pop("km", None)
+    _KERNEL["km"], _KERNEL["kc"] = km, kc
+    return km, kc, attempts
 
 
 def _register_engine() -> None:
@@ -200,16 +203,13 @@ def _register_engine() -> None:
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
                                      stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, km=None, **kwargs):
+                                     execution_timeout=None, km=None, kc=None, **kwargs):
             client = PapermillNotebookClient(
                 nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
                 kernel_name=kernel_name, log=logger, log_output=log_output,
                 stdout_file=stdout_file, stderr_file=stderr_file)
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
+            client.kc = kc  # the worker's connected client: no new client per notebook
+            return client.execute()
 
     papermill_engines.register("bakhong-warm", WarmKernelEngine)
 
@@ -220,6 +220,7 @@ def _atomic_write(path: Path, text: str) -> int:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -241,7 +242,7 @@ def run_job(job: Job) -> Result:
 
     started = time.perf_counter()
     try:
-        km, attempts = _kernel()
+        km, kc, attempts = _kernel()
     except Exception as exc:
         return Result(job.key, "failed", time.perf_counter() - started,
                       error=f"không khởi động được kernel (đã thử lại): {_error_text(exc)}",
@@ -254,11 +255,11 @@ def run_job(job: Job) -> Result:
 
     timer = threading.Timer(job.time_limit, stop)
     try:
-        _run_code(km, "get_ipython().run_line_magic('reset', '-f')", START_TIMEOUT_S)
+        _run_code(kc, "get_ipython().run_line_magic('reset', '-f')", START_TIMEOUT_S)
         timer.start()
         nb = papermill.execute_notebook(
             job.notebook, job.executed, parameters=job.parameters, engine_name="bakhong-warm",
-            km=km, kernel_name="python3", progress_bar=False, log_output=False,
+            km=km, kc=kc, kernel_name="python3", progress_bar=False, log_output=False,
             request_save_on_cell_execute=False, execution_timeout=job.time_limit,
             start_timeout=START_TIMEOUT_S, cwd=_KERNEL["root"])
         timer.cancel()
@@ -270,15 +271,15 @@ def run_job(job: Job) -> Result:
         error = _error_text(exc)
         if timed_out.is_set():
             error = f"quá thời gian cho phép ({job.time_limit:g} giây)"
-        if not km.is_alive():
-            _shutdown_kernel_only(km)
+        if timed_out.is_set() or not km.is_alive():
+            _shutdown_kernel_only()  # a fresh kernel for the next unit
         return Result(job.key, "failed", time.perf_counter() - started, error=error,
                       attempts=max(attempts, 1))
     finally:
         timer.cancel()
 
 
-# --- the batch ---------------------------------------------------------------------------------------
+# --- the batch -------------------------------------------------------------------------
 
 def _headline(table: pl.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {}

@@ -115,7 +115,12 @@ class District(_Report):
         _display_html(
             f'<p class="summary">Đạt <strong>{done}/{total}</strong> tiêu chí; chưa đạt '
             f"<strong>{missed}</strong>; {total - done - missed} tiêu chí không xác định "
-            "được (thiếu số liệu hoặc số liệu chỉ ghi “trên …”).</p>" + tables.criteria(crit))
+            "được (thiếu số liệu hoặc số liệu chỉ ghi “trên …”).</p>"
+            + tables.criteria(crit, flagged=self._flagged()))
+
+    def _flagged(self) -> set[str]:
+        errors = self.findings.filter(pl.col("severity") == "error")
+        return set(errors["indicator"].to_list())
 
     def charts(self) -> None:
         """Before/after dumbbell charts with the target, one per group of criteria."""
@@ -265,6 +270,7 @@ table.bk-table{border-collapse:collapse;width:100%;font-size:.95rem}
 white-space:nowrap}
 .badge.ok{background:#e3f3e9;color:var(--ok)}.badge.missed{background:#fbe9dd;color:var(--missed)}
 .badge.unknown{background:#eceff3;color:var(--muted)}
+.flag{color:#b42318;font-size:.82rem;font-weight:600}
 .sev{font-weight:700;white-space:nowrap}.sev.error{color:#b42318}.sev.warning{color:#9a6700}
 .sev.info{color:var(--muted)}
 figure.chart{margin:.6em 0;break-inside:avoid;page-break-inside:avoid}
@@ -278,8 +284,9 @@ padding-top:.6em}
  .bk-table thead{display:none}
  .bk-table,.bk-table tbody,.bk-table tr,.bk-table td{display:block;width:100%}
  .bk-table tr{border:1px solid var(--line);border-radius:6px;margin:0 0 10px;padding:4px 0}
- .bk-table td{border:0;padding:3px 10px;text-align:left!important;white-space:normal!important}
- .bk-table td::before{content:attr(data-label);display:block;font-size:.78rem;color:var(--muted)}
+ .bk-table td{display:flex;gap:10px;border:0;padding:3px 10px;text-align:left!important;
+ white-space:normal!important}
+ .bk-table td::before{content:attr(data-label);flex:0 0 38%;font-size:.82rem;color:var(--muted)}
  .bk-table caption{display:block}
 }
 @media print{
@@ -304,7 +311,7 @@ def _exporter() -> Any:
     from nbconvert import HTMLExporter
 
     return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True)
+                        exclude_output_prompt=True, anchor_link_text="")
 
 
 def page(title: str, body: str, charts_present: bool = True) -> str:

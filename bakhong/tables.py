@@ -95,8 +95,9 @@ def headline(table: pl.DataFrame) -> str:
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
-def criteria(table: pl.DataFrame) -> str:
-    """The 16 criteria: target, before, after, change, attained — grouped."""
+def criteria(table: pl.DataFrame, flagged: set[str] | frozenset[str] = frozenset()) -> str:
+    """The 16 criteria: target, before, after, change, attained — grouped. A criterion in
+    ``flagged`` (an error was found in its figures) says so beside its status."""
     catalog = load_catalog()
     head = ["STT", "Tiêu chí", "Chỉ tiêu giao", "Trước triển khai", "Sau triển khai",
             "Thay đổi", "Đánh giá"]
@@ -111,7 +112,9 @@ def criteria(table: pl.DataFrame) -> str:
                     if r["target"] is not None else "—"),
                 _shown(r, "before"), _shown(r, "after"),
                 esc(change_text(r["change"], r["after_qualifier"])),
-                _status(r["attained"], r["target"]),
+                _status(r["attained"], r["target"])
+                + ('<br><span class="flag">Số liệu có lỗi — xem mục 5</span>'
+                   if r["indicator"] in flagged else ""),
             ])
         if rows:
             parts.append(_table(head, rows, "criteria", catalog.groups[group],
@@ -147,7 +150,9 @@ def findings(frame: pl.DataFrame) -> str:
     rows = []
     for r in frame.iter_rows(named=True):
         code = r["indicator"] or ""
-        crit = f"{code}. {catalog[code].short}" if code in catalog else (code or "—")
+        number = catalog[code].number if code in catalog else None
+        crit = f"{number}. {catalog[code].short}" if number else (
+            catalog[code].short if code in catalog else (code or "—"))
         rows.append([
             f'<span class="sev {esc(r["severity"])}">{esc(SEVERITY_VI.get(r["severity"], ""))}'
             "</span>",
