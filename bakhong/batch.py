@@ -232,6 +232,8 @@ def _error_text(exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
+        if exc.ename.endswith("NoDataError"):  # bakhong's own message says it all
+            return str(exc.evalue)
         return f"{exc.ename}: {exc.evalue}".strip()
     return f"{type(exc).__name__}: {exc}".strip()
 
