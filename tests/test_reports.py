@@ -283,6 +283,8 @@ def test_a_notebook_without_the_parameter_is_refused(tmp_path):
     cell = nbformat.v4.new_code_cell('district = "396"')
     cell.metadata["tags"] = ["parameters"]
     nb.cells = [cell]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
     with pytest.raises(UsageError, match="unit"):
