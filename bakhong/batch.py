@@ -296,9 +296,10 @@ def _findings_counts(findings: pl.DataFrame, code: str) -> dict[str, int]:
     return {s: mine.filter(pl.col("severity") == s).height for s in ("error", "warning", "info")}
 
 
-def select_units(observations: pl.DataFrame, period: str,
-                 only: list[str] | None = None) -> list[units_mod.Unit]:
-    """The districts to report on: those with data for the period, or those named."""
+def select_units(observations: pl.DataFrame, period: str, only: list[str] | None = None,
+                 findings: pl.DataFrame | None = None) -> list[units_mod.Unit]:
+    """The districts to report on: those named, else those with data for the period or a
+    finding about their file (a table that could not be read still gets its report)."""
     if only:
         chosen = []
         for name in only:
@@ -309,6 +310,8 @@ def select_units(observations: pl.DataFrame, period: str,
         return sorted(set(chosen), key=lambda u: u.code)
     codes = set(observations.filter((pl.col("period") == period)
                                     & (pl.col("unit_level") == "district"))["unit_code"])
+    if findings is not None and not findings.is_empty():
+        codes |= set(findings.filter(pl.col("period").is_in([period, ""]))["unit_code"])
     return [u for u in units_mod.districts() if u.code in codes]
 
 
@@ -339,7 +342,7 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
         observations, findings = indicators.read_processed(data_dir)
     except Exception as exc:
         raise UsageError(str(exc)) from None
-    chosen = select_units(observations, period, only)
+    chosen = select_units(observations, period, only, findings)
     if not chosen:
         raise UsageError(f"không có đơn vị nào có số liệu kỳ {period} trong {data_dir}")
     folder = (Path(out) if out else config.reports_dir(root)) / period
@@ -360,7 +363,6 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
 
     results = _execute(jobs, workers, str(root), progress)
     obs_period = observations.filter(pl.col("period") == period)
-    findings_period = findings.filter(pl.col("period") == period)
     entries = []
     for unit in chosen:
         res = results[unit.code]
@@ -372,7 +374,8 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
             "notebook": f"notebooks/{stem}.ipynb", "duration_s": round(res.duration_s, 2),
             "bytes": res.bytes, "error": res.error,
             "synthetic": bool(mine["synthetic"].any()) if mine.height else False,
-            "findings": _findings_counts(findings_period, unit.code),
+            "findings": _findings_counts(
+                findings.filter(pl.col("period").is_in([period, ""])), unit.code),
             "headline": _headline(indicators.wide(mine)) if mine.height else {},
         })
     manifest: dict[str, Any] = {

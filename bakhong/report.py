@@ -5,8 +5,10 @@ figures) and returns nothing. With ``interactive=False`` (the batch) figures are
 ``text/html`` without plotly.js, which :func:`export_html` embeds once per page; with
 ``interactive=True`` (JupyterLab) they use plotly's own renderer.
 
->>> r = district("396", "2024", data_dir="data/processed")  # doctest: +SKIP
->>> r.headline()                                             # doctest: +SKIP
+In a notebook::
+
+    report = bakhong.report.district("396", "2024", data_dir="data/processed")
+    report.headline()
 """
 
 from __future__ import annotations
@@ -81,14 +83,23 @@ class District(_Report):
         observations, findings = self._load()
         self.observations = observations.filter(
             (pl.col("unit_code") == self.unit_ref.code) & (pl.col("period") == self.period))
-        if self.observations.is_empty():
+        # a file that could not be read has a finding without a period
+        self.findings = findings.filter((pl.col("unit_code") == self.unit_ref.code)
+                                        & pl.col("period").is_in([self.period, ""]))
+        if self.observations.is_empty() and self.findings.is_empty():
             raise NoDataError(f"Không có số liệu của {self.unit_ref.full_name} kỳ {self.period} "
                               f"trong {self.data_dir or 'data/processed'}")
         self.all_observations = observations.filter(pl.col("period") == self.period)
-        self.findings = findings.filter((pl.col("unit_code") == self.unit_ref.code)
-                                        & (pl.col("period") == self.period))
         self.table = indicators.wide(self.observations)
-        self.synthetic = bool(self.observations["synthetic"].any())
+        self.synthetic = bool(self.observations["synthetic"].any()) or bool(
+            self.findings["synthetic"].any())
+
+    def _no_data(self) -> bool:
+        if self.observations.is_empty():
+            _display_html('<p class="note">Chưa có số liệu đọc được của đơn vị cho kỳ này — '
+                          "xem mục 5 về tệp đơn vị đã gửi.</p>")
+            return True
+        return False
 
     # --- sections -----------------------------------------------------------------------
     def title(self) -> None:
@@ -104,10 +115,14 @@ class District(_Report):
 
     def headline(self) -> None:
         """K1–K3: before → after with the change in percentage points."""
+        if self._no_data():
+            return
         _display_html(tables.headline(self.table))
 
     def criteria(self) -> None:
         """The 16 criteria: target, before, after, change, attained."""
+        if self._no_data():
+            return
         crit = self.table.filter(pl.col("group") != "pillar")
         done = crit.filter(pl.col("attained") == True).height  # noqa: E712
         missed = crit.filter(pl.col("attained") == False).height  # noqa: E712
@@ -130,6 +145,8 @@ class District(_Report):
 
     def standing(self) -> None:
         """Where the unit stands among all districts, per criterion."""
+        if self._no_data():
+            return
         ranks = indicators.ranking(self.all_observations, self.period,
                                    level=self.unit_ref.level)
         n = ranks["unit_code"].n_unique()
@@ -153,6 +170,8 @@ class District(_Report):
 
     def sources(self) -> None:
         """The files and sheets every figure came from."""
+        if self._no_data():
+            return
         catalog = load_catalog()
         target_source = catalog.target("TC01").source if catalog.target("TC01") else ""
         extra = [("Chỉ tiêu giao", target_source)] if target_source else []
