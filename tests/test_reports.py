@@ -51,8 +51,14 @@ def built(tmp_path_factory):
                       str(home / "data" / "processed"), cwd=home)
     assert ingest.returncode == 0, ingest.stderr
     out = home / "reports"
-    # a district without data fails; its old report must stay
+    # a district with neither data nor a finding (its incomplete_unit finding removed
+    # here) makes its notebook fail; its old report must stay
     no_data = match("Nga Sơn")
+    import polars as pl
+
+    findings_path = home / "data" / "processed" / "findings.parquet"
+    pl.read_parquet(findings_path).filter(pl.col("unit_code") != no_data.code).write_parquet(
+        findings_path)
     old = out / "2024" / f"{no_data.code}-nga-son.html"
     old.parent.mkdir(parents=True)
     old.write_text("<html><body>bản cũ</body></html>", encoding="utf-8")
