@@ -37,10 +37,16 @@ synthetic: $(STAMP) ## write the synthetic province (DỮ LIỆU MÔ PHỎNG) to
 
 reports: $(STAMP) synthetic ## build every report from the bundled data
 	$(VENV)/bin/bakhong ingest
+	$(VENV)/bin/bakhong batch --period $(PERIOD)
 
 lab: $(STAMP) synthetic ## open JupyterLab on the project's environment, with the explorer notebook
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
 	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/explore.ipynb
+
+plotlyjs: ## refresh the vendored plotly.js partial bundle from vendor/plotlyjs (needs npm)
+	cd vendor/plotlyjs && npm ci --no-audit --no-fund
+	cp vendor/plotlyjs/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js bakhong/_vendor/
+	cp vendor/plotlyjs/node_modules/plotly.js-cartesian-dist-min/LICENSE bakhong/_vendor/plotly-LICENSE.txt
 
 test: $(STAMP) libreoffice chromium ## run the tests (what CI runs)
 	$(VENV)/bin/ruff check bakhong tests benchmarks tools
@@ -53,8 +59,9 @@ bench: $(STAMP) ## run the benchmarks
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/checks_recall.py 7
 	$(PY) benchmarks/explore.py
+	$(PY) benchmarks/batch.py
 
 clean: ## remove generated files (not data/raw)
 	rm -rf data/processed/*.parquet data/processed/*.json reports/*/ .pytest_cache
 
-.PHONY: help venv chromium libreoffice synthetic reports lab test lint bench clean
+.PHONY: help venv chromium libreoffice synthetic reports lab plotlyjs test lint bench clean

@@ -192,6 +192,25 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _parameter(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise UsageError(f"tham số phải có dạng TÊN=GIÁ_TRỊ: {text}")
+    name, value = text.split("=", 1)
+    return name.strip(), value
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run, summary
+
+    outcome = run(period=args.period, only=args.only or None, workers=args.workers,
+                  out=Path(args.out) if args.out else None,
+                  data_dir=Path(args.data) if args.data else None,
+                  parameters=dict(args.parameter or []), time_limit=args.time_limit,
+                  overview=not args.no_overview, progress=not args.quiet)
+    print(summary(outcome))
+    return 0 if outcome.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bakhong",
                      description="Đánh giá mô hình “3 KHÔNG” — nạp, kiểm tra, báo cáo.")
@@ -243,6 +262,20 @@ def build_parser() -> argparse.ArgumentParser:
                      "config/deliver.toml, rồi config/deliver.example.toml)")
     dlv.add_argument("--reports", help="thư mục reports (mặc định: reports/ của dự án)")
     dlv.set_defaults(func=_cmd_deliver)
+
+    bat = sub.add_parser("batch", help="lập báo cáo HTML của mọi huyện và báo cáo toàn tỉnh")
+    bat.add_argument("--period", default="2024", help="kỳ báo cáo (mặc định 2024)")
+    bat.add_argument("--only", nargs="+", metavar="UNIT", help="chỉ các đơn vị này (tên hoặc mã)")
+    bat.add_argument("--workers", type=int, help="số tiến trình song song (mặc định: số nhân CPU)")
+    bat.add_argument("--out", help="thư mục báo cáo (mặc định reports/)")
+    bat.add_argument("--data", help="thư mục số liệu đã nạp (mặc định data/processed)")
+    bat.add_argument("-p", "--parameter", action="append", type=_parameter, metavar="TÊN=GIÁ_TRỊ",
+                     help="tham số thêm cho notebook báo cáo huyện")
+    bat.add_argument("--time-limit", type=float, default=300.0,
+                     help="giới hạn thời gian mỗi báo cáo, giây (mặc định 300)")
+    bat.add_argument("--no-overview", action="store_true", help="không lập báo cáo toàn tỉnh")
+    bat.add_argument("--quiet", action="store_true", help="không hiện thanh tiến độ")
+    bat.set_defaults(func=_cmd_batch)
     return parser
 
 

@@ -383,7 +383,7 @@ class Explorer:
         units = chosen_units(rows, s)
         return (
             charts.units_bar_spec(one, label, s.phase, highlight=s.units),
-            charts.before_after_spec(one.filter(pl.col("unit_code").is_in(units)), label),
+            charts.selection_before_after_spec(one.filter(pl.col("unit_code").is_in(units)), label),
             charts.attainment_heatmap_spec(self.rows(), s.phase),
         )
 

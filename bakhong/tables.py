@@ -1,18 +1,244 @@
 """Formatted tables for readers: Vietnamese headers, Vietnamese numbers, HTML. No I/O.
 
-Functions take the contract frames (observations, findings, :func:`indicators.wide`) and
-return new frames of display strings, or HTML text escaped for safe embedding.
+The reports' fragments (``headline``, ``criteria``, ``standing``, ``findings``,
+``findings_by_rule``, ``sources``, ``province``, ``units_index``) return HTML text; the
+explorer's helpers (``findings_table``, ``sort_findings``, ``wide_table``, ``to_html``) return
+frames of display strings or HTML. Every value from a source file — unit names, raw cell text,
+evidence, messages — is escaped with :func:`html.escape`, so a cell holding ``<script>`` shows
+as text.
 """
 
 from __future__ import annotations
 
-import html as _html
-from collections.abc import Sequence
+import html
+import re
+from collections.abc import Iterable, Sequence
 
 import polars as pl
 
-from .findings import PHASE_VI, SEVERITIES, SEVERITY_VI
-from .parse import format_percent, format_points
+from .catalog import load_catalog
+from .findings import PHASE_VI, RULE_NAMES, SEVERITIES, SEVERITY_VI, rules
+from .indicators import attained_text, change_text, value_text
+from .parse import format_int, format_percent, format_points
+
+#: Short Vietnamese names of the rules, for summaries.
+RULE_VI = {
+    "load_error": "Không đọc được tệp", "unparseable": "Không đọc được số liệu",
+    "missing": "Thiếu số liệu", "unknown_unit": "Không rõ đơn vị",
+    "unknown_indicator": "Dòng không khớp mẫu", "duplicate": "Báo cáo trùng",
+    "ratio_over_100": "Tỷ lệ vượt 100%", "stated_mismatch": "Tỷ lệ ghi không khớp tử/mẫu số",
+    "swapped_ratio": "Đảo tử số và mẫu số", "denominator_implausible": "Mẫu số không hợp lý",
+    "denominator_inconsistent": "Mẫu số không thống nhất", "regression": "Giảm sau triển khai",
+    "below_target": "Chưa đạt chỉ tiêu", "target_mismatch": "Chỉ tiêu giao ghi khác",
+    "outlier": "Giá trị bất thường", "related_inconsistent": "Số liệu liên quan không khớp",
+    "incomplete_unit": "Báo cáo chưa đủ",
+}
+_CELL = re.compile(r"^(?P<file>[^!]+)(?:!(?P<sheet>[^!]+))?!(?P<cell>[A-Z]{1,3}\d+)$")
+
+
+def esc(text: object) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "",
+           caption: str = "", numeric: Sequence[int] = ()) -> str:
+    """Cells are HTML already escaped by the caller."""
+    ths = "".join(f'<th scope="col"{" class=num" if i in numeric else ""}>{esc(h)}</th>'
+                  for i, h in enumerate(head))
+    body = []
+    for row in rows:
+        tds = "".join(f'<td{" class=num" if i in numeric else ""} data-label="{esc(head[i])}">'
+                      f"{cell}</td>" for i, cell in enumerate(row))
+        body.append(f"<tr>{tds}</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return (f'<div class="table-wrap"><table class="bk-table {cls}">{cap}<thead><tr>{ths}'
+            f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
+def where(source: str | None) -> str:
+    """``file.xlsx!Sheet!E20`` → "tệp file.xlsx, trang “Sheet”, ô E20" (plain text)."""
+    if not source:
+        return ""
+    m = _CELL.match(source)
+    if not m:
+        parts = source.split("!")
+        return "tệp " + parts[0] + (f", {' '.join(parts[1:])}" if len(parts) > 1 else "")
+    sheet = f", trang “{m['sheet']}”" if m["sheet"] else ""
+    return f"tệp {m['file']}{sheet}, ô {m['cell']}"
+
+
+def _status(attained: bool | None, target: float | None) -> str:
+    text = attained_text(attained, target)
+    cls = {"Đạt": "ok", "Chưa đạt": "missed"}.get(text, "unknown")
+    return f'<span class="badge {cls}">{esc(text)}</span>'
+
+
+def _shown(row: dict, phase: str) -> str:
+    return esc(value_text(row[phase], row[f"{phase}_qualifier"], row[f"{phase}_raw"]))
+
+
+def headline(table: pl.DataFrame) -> str:
+    """K1–K3 before → after, with the change in points, as cards."""
+    catalog = load_catalog()
+    cards = []
+    for row in table.filter(pl.col("group") == "pillar").iter_rows(named=True):
+        pillar = catalog.pillars.get(row["indicator"], "")
+        cards.append(
+            '<div class="card">'
+            f'<div class="card-pillar">{esc(pillar)}</div>'
+            f'<div class="card-label">{esc(row["short"])}</div>'
+            f'<div class="card-figures"><span class="before">{_shown(row, "before")}</span>'
+            f'<span class="arrow" aria-label="thành">→</span>'
+            f'<span class="after">{_shown(row, "after")}</span></div>'
+            f'<div class="card-change">{esc(change_text(row["change"], row["after_qualifier"]))}'
+            "</div></div>")
+    if not cards:
+        return '<p class="note">Đơn vị không báo cáo kết quả chung của ba nội dung.</p>'
+    return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def criteria(table: pl.DataFrame, flagged: set[str] | frozenset[str] = frozenset()) -> str:
+    """The 16 criteria: target, before, after, change, attained — grouped. A criterion in
+    ``flagged`` (an error was found in its figures) says so beside its status."""
+    catalog = load_catalog()
+    head = ["STT", "Tiêu chí", "Chỉ tiêu giao", "Trước triển khai", "Sau triển khai",
+            "Thay đổi", "Đánh giá"]
+    parts = []
+    for group in ("government", "people"):
+        rows = []
+        for r in table.filter(pl.col("group") == group).iter_rows(named=True):
+            number = catalog[r["indicator"]].number
+            rows.append([
+                esc(number), esc(r["short"]),
+                esc(format_percent(r["target"], qualifier=r["target_qualifier"] or "≥")
+                    if r["target"] is not None else "—"),
+                _shown(r, "before"), _shown(r, "after"),
+                esc(change_text(r["change"], r["after_qualifier"])),
+                _status(r["attained"], r["target"])
+                + ('<br><span class="flag">Số liệu có lỗi — xem mục 5</span>'
+                   if r["indicator"] in flagged else ""),
+            ])
+        if rows:
+            parts.append(_table(head, rows, "criteria", catalog.groups[group],
+                                numeric=(2, 3, 4, 5)))
+    return "".join(parts)
+
+
+def standing(ranks: pl.DataFrame, unit_code: str) -> str:
+    """The unit's rank per criterion among all units with a value."""
+    catalog = load_catalog()
+    mine = ranks.filter(pl.col("unit_code") == unit_code)
+    stats = ranks.group_by("indicator").agg(
+        pl.col("value").max().alias("best"), pl.col("value").median().alias("median"))
+    rows = []
+    for r in mine.join(stats, on="indicator", how="left").iter_rows(named=True):
+        if r["indicator"] not in catalog or catalog[r["indicator"]].number is None:
+            continue
+        rows.append([esc(f"{catalog[r['indicator']].number}. {catalog[r['indicator']].short}"),
+                     esc(value_text(r["value"], r["qualifier"])),
+                     esc(f"{r['rank']}/{r['units']}"),
+                     esc(format_percent(r["median"])), esc(format_percent(r["best"]))])
+    if not rows:
+        return '<p class="note">Chưa có số liệu để so sánh với các đơn vị khác.</p>'
+    return _table(["Tiêu chí", "Sau triển khai", "Xếp hạng", "Trung vị các đơn vị",
+                   "Cao nhất"], rows, "standing", numeric=(1, 2, 3, 4))
+
+
+def findings(frame: pl.DataFrame) -> str:
+    """The data problems: what, which cell, what to fix."""
+    if frame.is_empty():
+        return '<p class="note ok">Không phát hiện vấn đề nào trong số liệu của đơn vị.</p>'
+    catalog = load_catalog()
+    rows = []
+    for r in frame.iter_rows(named=True):
+        code = r["indicator"] or ""
+        number = catalog[code].number if code in catalog else None
+        crit = f"{number}. {catalog[code].short}" if number else (
+            catalog[code].short if code in catalog else (code or "—"))
+        rows.append([
+            f'<span class="sev {esc(r["severity"])}">{esc(SEVERITY_VI.get(r["severity"], ""))}'
+            "</span>",
+            esc(crit), esc(r["message"]), esc(where(r["source"])), esc(r["fix"]),
+        ])
+    return _table(["Mức độ", "Tiêu chí", "Vấn đề", "Vị trí", "Cách khắc phục"], rows,
+                  "findings")
+
+
+def findings_by_rule(frame: pl.DataFrame) -> str:
+    """Per rule: how many findings, in how many units, its severity."""
+    if frame.is_empty():
+        return '<p class="note ok">Không phát hiện vấn đề nào.</p>'
+    known = rules()
+    summary = frame.group_by("rule").agg(
+        pl.len().alias("n"), pl.col("unit_code").n_unique().alias("units"),
+        pl.col("unit_name").unique().sort().alias("names"))
+    order = {name: i for i, name in enumerate(RULE_NAMES)}
+    rows = []
+    for r in sorted(summary.iter_rows(named=True), key=lambda r: order.get(r["rule"], 99)):
+        rule = known.get(r["rule"])
+        names = ", ".join(n for n in r["names"] if n)
+        rows.append([esc(RULE_VI.get(r["rule"], r["rule"])),
+                     f'<span class="sev {esc(rule.severity if rule else "")}">'
+                     f'{esc(SEVERITY_VI.get(rule.severity, "") if rule else "")}</span>',
+                     esc(format_int(r["n"])), esc(format_int(r["units"])), esc(names)])
+    return _table(["Loại vấn đề", "Mức độ", "Số lượt", "Số đơn vị", "Đơn vị"], rows,
+                  "by-rule", numeric=(2, 3))
+
+
+def sources(table: pl.DataFrame, extra: Sequence[tuple[str, str]] = ()) -> str:
+    """Where every figure came from: per file and sheet, the cells read."""
+    rows = []
+    cells: dict[tuple[str, str], list[str]] = {}
+    for r in table.iter_rows(named=True):
+        for phase in ("before", "after"):
+            m = _CELL.match(r[f"{phase}_source"] or "")
+            if m:
+                cells.setdefault((m["file"], m["sheet"] or ""), []).append(
+                    f"{r['indicator']} {'trước' if phase == 'before' else 'sau'}: {m['cell']}")
+    for (file, sheet), listed in cells.items():
+        rows.append([esc(file), esc(sheet or "—"), esc("; ".join(listed))])
+    for what, source in extra:
+        rows.append([esc(what), "—", esc(source)])
+    return _table(["Tệp", "Trang tính", "Ô số liệu"], rows, "sources")
+
+
+def province(table: pl.DataFrame) -> str:
+    """The province's before/after per indicator, with the method of each figure."""
+    catalog = load_catalog()
+    rows = []
+    for r in table.iter_rows(named=True):
+        code = r["indicator"]
+        name = (f"{catalog[code].number}. " if catalog[code].number else f"{code}. ") + \
+            catalog[code].short if code in catalog else code
+        lb = "từ " if r["after_lower_bound"] else ""
+        rows.append([esc(name), esc(format_percent(r["target"], qualifier="≥")
+                                    if r["target"] is not None else "—"),
+                     esc(format_percent(r["before"])), esc(lb + format_percent(r["after"])),
+                     esc(change_text(r["change"])),
+                     esc(r["after_method"] or r["before_method"] or "")])
+    return _table(["Tiêu chí", "Chỉ tiêu giao", "Trước triển khai", "Sau triển khai",
+                   "Thay đổi", "Cách tính (sau triển khai)"], rows, "province",
+                  numeric=(1, 2, 3, 4))
+
+
+def units_index(rows: Iterable[dict]) -> str:
+    """The index of a batch: one row per unit with its link, status and finding counts.
+    ``rows`` are the manifest's unit entries."""
+    out = []
+    for u in rows:
+        link = (f'<a href="{esc(u["html"])}">{esc(u["name"])}</a>' if u.get("html")
+                else esc(u["name"]))
+        status = ('<span class="badge ok">Đã lập</span>' if u["status"] == "ok" else
+                  '<span class="badge missed">Lỗi khi lập báo cáo</span>')
+        f = u.get("findings") or {}
+        synth = ' <span class="badge unknown">mô phỏng</span>' if u.get("synthetic") else ""
+        out.append([esc(u["code"]), link + synth, status, esc(format_int(f.get("error", 0))),
+                    esc(format_int(f.get("warning", 0))), esc(format_int(f.get("info", 0)))])
+    return _table(["Mã", "Đơn vị", "Trạng thái", "Lỗi", "Cần xem lại", "Thông tin"], out,
+                  "index", numeric=(3, 4, 5))
+
+
+# --- the explorer's tables ------------------------------------------------------------
 
 SYNTHETIC_VI = {True: "MÔ PHỎNG", False: "thật"}
 
@@ -89,7 +315,7 @@ def wide_table(rows: pl.DataFrame, phase: str = "after") -> pl.DataFrame:
 def to_html(frame: pl.DataFrame, caption: str = "", empty: str = "Không có dòng nào.",
             classes: Sequence[str] = ("bakhong-table",), max_rows: int | None = None) -> str:
     """An escaped HTML table of a frame of strings; ``max_rows`` cuts long tables with a note."""
-    esc = _html.escape
+    esc = html.escape
     head = "".join(f"<th>{esc(str(c))}</th>" for c in frame.columns)
     shown = frame if max_rows is None else frame.head(max_rows)
     body = "".join(

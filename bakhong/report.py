@@ -1,0 +1,358 @@
+"""The sections of the district and province reports, and their export to one HTML file.
+
+Notebooks call one method per section; each method displays its output (HTML and plotly
+figures) and returns nothing. With ``interactive=False`` (the batch) figures are displayed as
+``text/html`` without plotly.js, which :func:`export_html` embeds once per page; with
+``interactive=True`` (JupyterLab) they use plotly's own renderer.
+
+In a notebook::
+
+    report = bakhong.report.district("396", "2024", data_dir="data/processed")
+    report.headline()
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import charts, indicators, tables
+from . import units as units_mod
+from .catalog import load_catalog
+from .config import PACKAGE_DATA
+from .errors import BakhongError
+from .template import SYNTHETIC_TITLE
+
+PLOTLY_JS = PACKAGE_DATA.parent / "_vendor" / "plotly-cartesian.min.js"
+
+
+class NoDataError(BakhongError, LookupError):
+    """A unit or period without observations."""
+
+
+def _display_html(fragment: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(fragment))
+
+
+@dataclass
+class _Report:
+    period: str
+    data_dir: str | Path | None = None
+    interactive: bool = False
+    _ids: Any = field(default_factory=lambda: itertools.count(1), repr=False)
+
+    def _load(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        return indicators.read_processed(self.data_dir)
+
+    def _figure(self, fig: Any, name: str) -> None:
+        if self.interactive:
+            fig.show(config=charts.CONFIG)
+            return
+        import plotly.io as pio
+
+        div = pio.to_html(fig, full_html=False, include_plotlyjs=False, config=charts.CONFIG,
+                          div_id=f"{name}-{next(self._ids)}", default_width="100%")
+        _display_html(f'<figure class="chart">{div}</figure>')
+
+    def _heading(self, text: str) -> None:
+        _display_html(f"<h2>{html.escape(text)}</h2>")
+
+
+def synthetic_banner() -> str:
+    return (f'<div class="synthetic-banner" role="note"><strong>{SYNTHETIC_TITLE}</strong> — '
+            "báo cáo này được lập từ số liệu giả lập để thử nghiệm, không phải số liệu thật "
+            "của đơn vị.</div>")
+
+
+@dataclass
+class District(_Report):
+    """The report of one district for one period."""
+
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        self.unit_ref = units_mod.match(self.unit)
+        observations, findings = self._load()
+        self.observations = observations.filter(
+            (pl.col("unit_code") == self.unit_ref.code) & (pl.col("period") == self.period))
+        # a file that could not be read has a finding without a period
+        self.findings = findings.filter((pl.col("unit_code") == self.unit_ref.code)
+                                        & pl.col("period").is_in([self.period, ""]))
+        if self.observations.is_empty() and self.findings.is_empty():
+            raise NoDataError(f"Không có số liệu của {self.unit_ref.full_name} kỳ {self.period} "
+                              f"trong {self.data_dir or 'data/processed'}")
+        self.all_observations = observations.filter(pl.col("period") == self.period)
+        self.table = indicators.wide(self.observations)
+        self.synthetic = bool(self.observations["synthetic"].any()) or bool(
+            self.findings["synthetic"].any())
+
+    def _no_data(self) -> bool:
+        if self.observations.is_empty():
+            _display_html('<p class="note">Chưa có số liệu đọc được của đơn vị cho kỳ này — '
+                          "xem mục 5 về tệp đơn vị đã gửi.</p>")
+            return True
+        return False
+
+    # --- sections -----------------------------------------------------------------------
+    def title(self) -> None:
+        """The title block, and the synthetic-data banner when the data are synthetic."""
+        unit = self.unit_ref
+        banner = synthetic_banner() if self.synthetic else ""
+        _display_html(
+            f'{banner}<header class="report-head"><p class="kicker">Sở Thông tin và Truyền '
+            f'thông tỉnh Thanh Hóa — Đánh giá mô hình “3 KHÔNG”</p>'
+            f"<h1>{html.escape(unit.full_name)}</h1>"
+            f'<p class="subtitle">Kết quả trước và sau triển khai mô hình, năm '
+            f"{html.escape(self.period)}</p></header>")
+
+    def headline(self) -> None:
+        """K1–K3: before → after with the change in percentage points."""
+        if self._no_data():
+            return
+        _display_html(tables.headline(self.table))
+
+    def criteria(self) -> None:
+        """The 16 criteria: target, before, after, change, attained."""
+        if self._no_data():
+            return
+        crit = self.table.filter(pl.col("group") != "pillar")
+        done = crit.filter(pl.col("attained") == True).height  # noqa: E712
+        missed = crit.filter(pl.col("attained") == False).height  # noqa: E712
+        total = crit.filter(pl.col("target").is_not_null()).height
+        _display_html(
+            f'<p class="summary">Đạt <strong>{done}/{total}</strong> tiêu chí; chưa đạt '
+            f"<strong>{missed}</strong>; {total - done - missed} tiêu chí không xác định "
+            "được (thiếu số liệu hoặc số liệu chỉ ghi “trên …”).</p>"
+            + tables.criteria(crit, flagged=self._flagged()))
+
+    def _flagged(self) -> set[str]:
+        errors = self.findings.filter(pl.col("severity") == "error")
+        return set(errors["indicator"].to_list())
+
+    def charts(self) -> None:
+        """Before/after dumbbell charts with the target, one per group of criteria."""
+        for group in ("government", "people"):
+            if self.table.filter(pl.col("group") == group).height:
+                self._figure(charts.before_after(self.table, group), f"ba-{group}")
+
+    def standing(self) -> None:
+        """Where the unit stands among all districts, per criterion."""
+        if self._no_data():
+            return
+        ranks = indicators.ranking(self.all_observations, self.period,
+                                   level=self.unit_ref.level)
+        n = ranks["unit_code"].n_unique()
+        if n < 2:
+            _display_html('<p class="note">Chưa có số liệu của đơn vị khác để so sánh.</p>')
+            return
+        _display_html(f'<p class="summary">So sánh với {n} đơn vị cùng cấp có số liệu kỳ '
+                      f"{html.escape(self.period)} (hạng 1 = cao nhất).</p>")
+        self._figure(charts.standing(ranks, self.unit_ref.code), "standing")
+        _display_html(tables.standing(ranks, self.unit_ref.code))
+
+    def problems(self) -> None:
+        """The data problems found in the unit's files: what, which cell, what to fix."""
+        counts = {s: self.findings.filter(pl.col("severity") == s).height
+                  for s in ("error", "warning", "info")}
+        _display_html(
+            f'<p class="summary"><strong>{counts["error"]}</strong> lỗi, '
+            f'<strong>{counts["warning"]}</strong> điểm cần xem lại, '
+            f'<strong>{counts["info"]}</strong> thông tin.</p>'
+            + tables.findings(self.findings))
+
+    def sources(self) -> None:
+        """The files and sheets every figure came from."""
+        if self._no_data():
+            return
+        catalog = load_catalog()
+        target_source = catalog.target("TC01").source if catalog.target("TC01") else ""
+        extra = [("Chỉ tiêu giao", target_source)] if target_source else []
+        _display_html(tables.sources(self.table, extra))
+
+
+@dataclass
+class Province(_Report):
+    """The province overview for one period: every district."""
+
+    level: str = "district"
+
+    def __post_init__(self) -> None:
+        observations, findings = self._load()
+        self.observations = observations.filter(
+            (pl.col("period") == self.period) & (pl.col("unit_level") == self.level))
+        if self.observations.is_empty():
+            raise NoDataError(f"Không có số liệu kỳ {self.period} trong "
+                              f"{self.data_dir or 'data/processed'}")
+        self.findings = findings.filter(pl.col("period") == self.period)
+        self.table = indicators.wide(self.observations)
+        self.synthetic = bool(self.observations["synthetic"].any())
+
+    def title(self) -> None:
+        n = self.observations["unit_code"].n_unique()
+        real = self.observations.filter(~pl.col("synthetic"))["unit_name"].unique().sort()
+        note = ""
+        if self.synthetic:
+            note = synthetic_banner()
+            if real.len():
+                note += (f'<p class="note">Số liệu thật: {html.escape(", ".join(real))}; '
+                         "các đơn vị còn lại là số liệu mô phỏng.</p>")
+        _display_html(
+            f'{note}<header class="report-head"><p class="kicker">Sở Thông tin và Truyền '
+            f"thông tỉnh Thanh Hóa — Đánh giá mô hình “3 KHÔNG”</p><h1>Toàn tỉnh Thanh Hóa</h1>"
+            f'<p class="subtitle">Tổng hợp {n} huyện, thị xã, thành phố — năm '
+            f"{html.escape(self.period)}</p></header>")
+
+    def heatmap(self) -> None:
+        self._figure(charts.heatmap(self.table), "heatmap")
+
+    def before_after(self) -> None:
+        """The province's before/after per indicator, weighted where denominators allow."""
+        prov = indicators.province_wide(self.observations, self.findings)
+        weighted = prov.filter(pl.col("after_method").str.starts_with("bình quân")).height
+        _display_html(
+            f'<p class="summary">Số liệu toàn tỉnh: {weighted} chỉ tiêu tính bình quân gia '
+            "quyền theo mẫu số (tổng tử số / tổng mẫu số); các chỉ tiêu còn lại tính trung "
+            "bình cộng không trọng số của các đơn vị, vì có đơn vị không ghi mẫu số hoặc mẫu "
+            "số bị phát hiện lỗi. Giá trị ghi “trên x%” được tính bằng x%.</p>"
+            + tables.province(prov))
+        for group in ("government", "people"):
+            self._figure(charts.province_before_after(prov, group), f"prov-{group}")
+
+    def ranking(self) -> None:
+        counts = indicators.attainment_counts(self.table)
+        self._figure(charts.attainment_ranking(counts), "ranking")
+
+    def findings_summary(self) -> None:
+        _display_html(tables.findings_by_rule(self.findings))
+
+
+def district(unit: str, period: str, data_dir: str | Path | None = None,
+             interactive: bool = False) -> District:
+    """The report of ``unit`` (name or GSO code) for ``period``."""
+    return District(period=str(period), data_dir=data_dir, interactive=interactive,
+                    unit=str(unit))
+
+
+def province(period: str, data_dir: str | Path | None = None,
+             interactive: bool = False) -> Province:
+    """The province overview for ``period``."""
+    return Province(period=str(period), data_dir=data_dir, interactive=interactive)
+
+
+# --- export -------------------------------------------------------------------------------------
+
+CSS = """
+:root{--ink:#1f2933;--muted:#52606d;--line:#d9dee4;--accent:#1f5fa8;--ok:#2e7d4f;
+--missed:#b4571b;--bg:#f5f7fa}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--ink);font:16px/1.55 'Segoe UI','Noto Sans',
+'Helvetica Neue',Arial,sans-serif}
+main{max-width:1100px;margin:0 auto;padding:16px 20px 40px;background:#fff}
+h1{font-size:1.9rem;margin:.2em 0 .1em;line-height:1.25}
+h2{font-size:1.35rem;margin:1.8em 0 .5em;padding-bottom:.25em;border-bottom:2px solid
+var(--accent);color:var(--accent)}
+h3{font-size:1.1rem;margin:1.2em 0 .4em}
+p{margin:.5em 0}
+.kicker{color:var(--muted);font-size:.92rem;margin:0;text-transform:uppercase;letter-spacing:.02em}
+.subtitle{font-size:1.1rem;color:var(--muted);margin-top:0}
+.synthetic-banner{position:sticky;top:0;z-index:10;background:#fff3cd;color:#7a4d00;
+border:2px solid #e0a800;padding:8px 12px;margin:0 0 12px;font-size:.95rem;text-align:center}
+.summary{font-size:1.02rem}
+.note{color:var(--muted);font-style:italic}
+.note.ok{color:var(--ok);font-style:normal}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(230px,1fr));gap:12px;margin:1em 0}
+.card{border:1px solid var(--line);border-top:4px solid var(--accent);border-radius:6px;
+padding:12px 14px;background:#fff}
+.card-pillar{font-weight:600}
+.card-label{color:var(--muted);font-size:.9rem}
+.card-figures{font-size:1.5rem;font-weight:700;margin:.3em 0;display:flex;gap:.4em;
+flex-wrap:wrap;align-items:baseline}
+.card-figures .before{color:#7b8794}.card-figures .after{color:var(--accent)}
+.card-change{font-weight:600;color:var(--ok)}
+.table-wrap{overflow-x:auto;margin:.8em 0}
+table.bk-table{border-collapse:collapse;width:100%;font-size:.95rem}
+.bk-table caption{text-align:left;font-weight:700;padding:.4em 0;font-size:1.02rem}
+.bk-table th{background:#eef2f7;text-align:left;font-weight:600;vertical-align:bottom}
+.bk-table th,.bk-table td{border-bottom:1px solid var(--line);padding:7px 8px;vertical-align:top}
+.bk-table .num{text-align:right;white-space:nowrap}
+.bk-table tbody tr:nth-child(even){background:#fafbfc}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.85rem;font-weight:600;
+white-space:nowrap}
+.badge.ok{background:#e3f3e9;color:var(--ok)}.badge.missed{background:#fbe9dd;color:var(--missed)}
+.badge.unknown{background:#eceff3;color:var(--muted)}
+.flag{color:#b42318;font-size:.82rem;font-weight:600}
+.sev{font-weight:700;white-space:nowrap}.sev.error{color:#b42318}.sev.warning{color:#9a6700}
+.sev.info{color:var(--muted)}
+figure.chart{margin:.6em 0;break-inside:avoid;page-break-inside:avoid}
+.jp-Cell,.cell{margin:0}
+.jp-RenderedMarkdown p,.text_cell_render p{max-width:75ch}
+a{color:var(--accent)}
+footer{margin-top:2em;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);
+padding-top:.6em}
+@media (max-width:640px){
+ body{font-size:15px}main{padding:10px 10px 30px}h1{font-size:1.5rem}
+ .bk-table thead{display:none}
+ .bk-table,.bk-table tbody,.bk-table tr,.bk-table td{display:block;width:100%}
+ .bk-table tr{border:1px solid var(--line);border-radius:6px;margin:0 0 10px;padding:4px 0}
+ .bk-table td{display:flex;gap:10px;border:0;padding:3px 10px;text-align:left!important;
+ white-space:normal!important}
+ .bk-table td::before{content:attr(data-label);flex:0 0 38%;font-size:.82rem;color:var(--muted)}
+ .bk-table caption{display:block}
+}
+@media print{
+ body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
+ .synthetic-banner{position:fixed;top:0;left:0;right:0;margin:0}
+ main{padding-top:44px}
+ h2{break-after:avoid;page-break-after:avoid}
+ tr,figure.chart,.card{break-inside:avoid;page-break-inside:avoid}
+ a{color:var(--ink);text-decoration:none}
+}
+"""
+
+
+@cache
+def plotly_js() -> str:
+    """The vendored partial plotly.js bundle (bar, scatter, heatmap)."""
+    return PLOTLY_JS.read_text(encoding="utf-8")
+
+
+@cache
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, anchor_link_text="")
+
+
+def page(title: str, body: str, charts_present: bool = True) -> str:
+    """A whole, offline HTML page: inline CSS, plotly.js inlined once (when charts exist)."""
+    script = (f'<script type="text/javascript">{plotly_js()}</script>'
+              if charts_present else "")
+    return (
+        '<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n{script}\n</head>\n"
+        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+
+
+def export_html(notebook: Any, title: str) -> str:
+    """An executed notebook as one offline page: code, prompts and stderr hidden."""
+    import copy
+
+    nb = copy.deepcopy(notebook)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "stream"
+                                       and o.get("name") == "stderr")]
+    body, _ = _exporter().from_notebook_node(nb)
+    return page(title, body, charts_present="plotly-graph-div" in body)

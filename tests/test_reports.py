@@ -1,0 +1,311 @@
+"""The batch end to end (real kernels via papermill) and its HTML in headless Chromium.
+
+One small province is built once for the module: three synthetic districts, one whose cell
+holds ``<script>`` text, the real Thường Xuân table, and a district named with ``--only`` that
+has no data (so its run fails) and a previous good report that must survive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from sample_province import synthetic_document, write_province
+
+from bakhong.template import Layout, write
+from bakhong.units import match
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCRIPT_TEXT = "<script>window.__pwned=1</script>"
+BAKHONG = [sys.executable, "-m", "bakhong.cli"]
+
+
+def _bakhong(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BAKHONG_HOME": str(cwd)}
+    return subprocess.run([*BAKHONG, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    home = tmp_path_factory.mktemp("province")
+    raw = home / "data" / "raw" / "tables"
+    codes = write_province(raw, n=2)
+    hostile = synthetic_document("UBND huyện Ngọc Lặc", seed=99)
+    cells = dict(hostile.cells)
+    cells["TC10"] = {**cells["TC10"], "after": SCRIPT_TEXT}
+    ngoc_lac = match("Ngọc Lặc")
+    write(raw / f"{ngoc_lac.code}-ngoc-lac-2024.xlsx",
+          type(hostile)(hostile.unit_title, "2024", cells, synthetic=True), Layout())
+    codes.append(ngoc_lac.code)
+    ingest = _bakhong("ingest", str(home / "data" / "raw"), "--out",
+                      str(home / "data" / "processed"), cwd=home)
+    assert ingest.returncode == 0, ingest.stderr
+    out = home / "reports"
+    # a district with neither data nor a finding (its incomplete_unit finding removed
+    # here) makes its notebook fail; its old report must stay
+    no_data = match("Nga Sơn")
+    import polars as pl
+
+    findings_path = home / "data" / "processed" / "findings.parquet"
+    pl.read_parquet(findings_path).filter(pl.col("unit_code") != no_data.code).write_parquet(
+        findings_path)
+    old = out / "2024" / f"{no_data.code}-nga-son.html"
+    old.parent.mkdir(parents=True)
+    old.write_text("<html><body>bản cũ</body></html>", encoding="utf-8")
+    run = _bakhong("batch", "--period", "2024", "--workers", "2", "--out", str(out),
+                   "--data", str(home / "data" / "processed"), "--only", *codes, no_data.code,
+                   cwd=home)
+    return {"home": home, "out": out / "2024", "run": run, "codes": codes, "old": old,
+            "no_data": no_data.code, "hostile": f"{ngoc_lac.code}-ngoc-lac.html"}
+
+
+def test_batch_exit_code_and_summary(built):
+    run = built["run"]
+    assert run.returncode == 1, run.stderr
+    assert "Đã lập 4/5 báo cáo" in run.stdout
+    assert f"LỖI {built['no_data']} Nga Sơn" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr.replace("[IPKernelApp]", "")
+
+
+def test_manifest_follows_the_contract(built):
+    manifest = json.loads((built["out"] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["period"] == "2024"
+    assert manifest["overview"]["status"] == "ok"
+    assert manifest["overview"]["html"] == "overview.html"
+    units = {u["code"]: u for u in manifest["units"]}
+    assert set(units) == {*built["codes"], built["no_data"]}
+    tx = units["396"]
+    assert {k: tx[k] for k in ("name", "slug", "status", "html", "notebook", "error",
+                               "synthetic")} == {
+        "name": "Thường Xuân", "slug": "thuong-xuan", "status": "ok",
+        "html": "396-thuong-xuan.html", "notebook": "notebooks/396-thuong-xuan.ipynb",
+        "error": None, "synthetic": False}
+    assert tx["findings"] == {"error": 2, "warning": 0, "info": 2}
+    assert tx["headline"]["K2"] == {"before": 0.227, "after": 0.965, "after_qualifier": ">"}
+    assert tx["bytes"] == (built["out"] / "396-thuong-xuan.html").stat().st_size
+    assert tx["duration_s"] > 0
+    assert units[built["codes"][1]]["synthetic"] is True
+
+
+def test_failed_unit_keeps_notebook_and_previous_report(built):
+    manifest = json.loads((built["out"] / "manifest.json").read_text(encoding="utf-8"))
+    failed = next(u for u in manifest["units"] if u["code"] == built["no_data"])
+    assert failed["status"] == "failed" and failed["html"] is None
+    assert "Không có số liệu" in failed["error"]
+    assert (built["out"] / failed["notebook"]).is_file()       # kept for the analysts
+    assert built["old"].read_text(encoding="utf-8") == "<html><body>bản cũ</body></html>"
+    assert not list(built["out"].glob(".*.tmp"))
+
+
+def test_index_links_every_report(built):
+    index = (built["out"] / "index.html").read_text(encoding="utf-8")
+    for code in built["codes"]:
+        assert re.search(rf'href="{code}-[a-z-]+\.html"', index)
+    assert 'href="overview.html"' in index
+    assert "Lỗi khi lập báo cáo" in index
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.remote: list[str] = []
+        self.scripts_with_src: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        urls = [a.get("src") or ""]
+        if tag == "link":
+            urls.append(a.get("href") or "")
+        for url in urls:
+            if re.match(r"^\s*(https?:|//)", url, re.I):
+                self.remote.append(f"<{tag}> {url}")
+
+
+def _reports(built) -> list[Path]:
+    return sorted(built["out"].glob("*.html"))
+
+
+def test_no_element_loads_from_the_network(built):
+    for path in _reports(built):
+        parser = _Refs()
+        parser.feed(path.read_text(encoding="utf-8"))
+        assert parser.remote == [], path.name
+        text = path.read_text(encoding="utf-8")
+        for banned in ("require.js", "require.min.js", "MathJax.js", "mathjax@",
+                       "application/vnd.jupyter.widget-state"):
+            assert banned not in text, (path.name, banned)
+
+
+def test_plotly_embedded_once_and_reports_small(built):
+    for path in _reports(built):
+        text = path.read_text(encoding="utf-8")
+        if "plotly-graph-div" in text:
+            assert text.count("plotly.js (cartesian - minified)") == 1, path.name
+        assert path.stat().st_size <= 2 * 1024 * 1024, path.name
+
+
+def test_code_is_hidden(built):
+    text = (built["out"] / "396-thuong-xuan.html").read_text(encoding="utf-8")
+    for code in ("bakhong.report", "report.headline()", "In&nbsp;[", "Out["):
+        assert code not in text
+
+
+# --- in a real browser -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is required for the browser tests: run `make chromium`")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"])
+        yield context
+        context.close()
+
+
+def _open(context, path: Path, width: int = 1280):
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    problems: list[str] = []
+    network: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            network.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    return page, problems, network
+
+
+@pytest.mark.browser
+def test_every_report_renders_in_chromium(built, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path in _reports(built):
+        page, problems, network = _open(browser, path)
+        charts = path.read_text(encoding="utf-8").count('class="plotly-graph-div"')
+        assert page.locator(".js-plotly-plot").count() == charts, path.name
+        assert page.locator(".js-plotly-plot .main-svg").count() >= charts, path.name
+        assert problems == [], (path.name, problems)
+        assert network == [], (path.name, network)
+        if path.name in ("396-thuong-xuan.html", "overview.html"):
+            page.screenshot(path=str(ARTIFACTS / f"{path.stem}-desktop.png"), full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.wait_for_timeout(200)
+            page.screenshot(path=str(ARTIFACTS / f"{path.stem}-phone.png"), full_page=True)
+        page.close()
+    assert (ARTIFACTS / "396-thuong-xuan-desktop.png").stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_thuong_xuan_shows_the_source_figures(built, browser):
+    page, _, _ = _open(browser, built["out"] / "396-thuong-xuan.html")
+    text = page.inner_text("body")
+    for shown in ("22,7%", "hơn 96,5%", "35%", "trên 90%", "45,75%", "72.599/33.216",
+                  "946.030", "Chưa đạt", "ô E20", "ô E19"):
+        assert shown in text, shown
+    assert "DỮ LIỆU MÔ PHỎNG" not in text           # real data
+    assert "Traceback" not in text and "Error" not in text
+    page.close()
+
+
+@pytest.mark.browser
+def test_script_text_shows_as_text(built, browser):
+    page, problems, _ = _open(browser, built["out"] / built["hostile"])
+    assert page.evaluate("window.__pwned") is None
+    assert SCRIPT_TEXT in page.inner_text("body")
+    assert "DỮ LIỆU MÔ PHỎNG" in page.inner_text(".synthetic-banner")
+    assert problems == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_unit_name_with_markup_shows_as_text_in_charts_and_tables(browser, tmp_path):
+    import plotly.io as pio
+    import polars as pl
+
+    from bakhong import charts, indicators, report, tables
+
+    name = "Xã <script>window.__pwned=2</script><b>A</b>"
+    rows = [{"unit_code": "1", "unit_name": name, "unit_level": "district", "period": "2024",
+             "indicator": "TC06", "phase": ph, "value": v, "qualifier": "=", "raw": "",
+             "source": "a.xlsx!S!E1", "status": "ok", "target": 0.8, "target_qualifier": "≥",
+             "numerator": None, "denominator": None, "evidence": None, "synthetic": True,
+             "file": "a.xlsx"} for ph, v in (("before", 0.2), ("after", 0.9))]
+    wide = indicators.wide(pl.DataFrame(rows))
+    fig = charts.heatmap(wide)
+    body = (tables.units_index([{"code": "1", "name": name, "html": "x.html", "status": "ok",
+                                 "findings": {}, "synthetic": True}])
+            + pio.to_html(fig, full_html=False, include_plotlyjs=False))
+    path = tmp_path / "markup.html"
+    path.write_text(report.page(name, body), encoding="utf-8")
+    page, problems, _ = _open(browser, path)
+    assert page.evaluate("window.__pwned") is None
+    assert "<script>window.__pwned=2</script>" in page.inner_text("table")
+    assert "<script>" in page.inner_text(".js-plotly-plot")
+    assert problems == []
+    page.close()
+
+
+def test_misspelt_parameter_is_an_error_before_anything_runs(built, tmp_path):
+    out = tmp_path / "reports"
+    run = _bakhong("batch", "-p", "uint=396", "--out", str(out), "--data",
+                   str(built["home"] / "data" / "processed"), cwd=built["home"])
+    assert run.returncode == 2
+    assert "uint" in run.stderr and "Traceback" not in run.stderr
+    assert not out.exists()                        # nothing ran, nothing written
+
+
+def test_a_notebook_without_the_parameter_is_refused(tmp_path):
+    import nbformat
+
+    from bakhong.batch import check_parameters
+    from bakhong.errors import UsageError
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('district = "396"')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(UsageError, match="unit"):
+        check_parameters(path, {"unit": "396"})
+    check_parameters(path, {"district": "380"})
+
+
+def test_committed_notebooks_have_no_outputs_and_no_logic():
+    import nbformat
+
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            assert cell.outputs == [] and cell.execution_count is None, path.name
+            assert not re.search(r"^\s*(def|for|while|class)\s|open\(|\.write", cell.source,
+                                 re.M), (path.name, cell.source)
