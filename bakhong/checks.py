@@ -239,7 +239,9 @@ def _outliers(obs: pl.DataFrame, catalog: Catalog, rule: Rule,
     weak_below = p.get("weak_below", 8)
     frame = _comparable(obs)
     out: list[Finding] = []
-    for _, group in frame.group_by(["period", "unit_level", "indicator", "phase"],
+    # real units are compared with real units only: a district's leadership must never read
+    # that its real figure is unusual next to synthetic ones
+    for _, group in frame.group_by(["period", "unit_level", "synthetic", "indicator", "phase"],
                                    maintain_order=True):
         if group.height < min_units:
             continue
