@@ -115,3 +115,20 @@ def test_summary_counts_units_per_rule(tmp_path, make_file):
     assert (row["units"], row["total"]) == (1, 27)  # the 18 districts that sent nothing count
     assert row["names"] == low.name and abs(row["share"] - 1 / 27) < 1e-9
     assert table.filter(rule="ratio_over_100")["names"][0] == LOWLAND[0].name
+
+
+def test_a_real_unit_is_never_an_outlier_among_synthetic_ones(tmp_path, make_file):
+    from bakhong.template import Document
+
+    low = LOWLAND[2]
+    _province(make_file, 9, {low.code: {"TC07": {"after": "20%"}}})
+    assert _hits(check_paths([tmp_path])[1], "outlier") == [(low.code, "TC07", "after")]
+    # the same nine tables, marked synthetic, beside one real table of an extreme unit
+    for f in tmp_path.glob("*.xlsx"):
+        f.unlink()
+    for i, unit in enumerate(LOWLAND[:9]):
+        doc = document(unit=f"UBND {unit.kind} {unit.name}",
+                       TC07={"after": "20%" if unit is low else f"{80 + i}%"})
+        doc = Document(doc.unit_title, doc.period, doc.cells, synthetic=unit is not low)
+        make_file(f"{unit.code}-{unit.slug}-2024.xlsx", doc)
+    assert _hits(check_paths([tmp_path])[1], "outlier") == []
