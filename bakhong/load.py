@@ -243,18 +243,14 @@ def _unit_from_title(cells: list[tuple[int, int, str]],
 
 def _unit_from_filename(path: Path) -> Unit | None:
     stem = path.stem
-    synthetic = re.match(r"^(\d{3}-\d{2,3})(?:\D|$)", stem)
-    if synthetic:
-        try:
-            return units_mod.by_code(synthetic.group(1))
-        except UnknownUnitError:
-            pass
-    code = re.match(r"^(\d{3,5})(?:\D|$)", stem)
-    if code:
-        try:
-            return units_mod.by_code(code.group(1))
-        except UnknownUnitError:
-            pass
+    # a synthetic commune's code ("396-01-…") first, then a GSO code ("396-thuong-xuan")
+    for pattern in (r"^(\d{3}-\d{2,3})(?:\D|$)", r"^(\d{3,5})(?:\D|$)"):
+        code = re.match(pattern, stem)
+        if code:
+            try:
+                return units_mod.by_code(code.group(1))
+            except UnknownUnitError:
+                pass
     words = re.sub(r"(20\d\d|[_\-.]|bao cao|ket qua|3 khong|mo hinh|du lieu|mo phong)", " ",
                    fold_words(stem.replace("_", " ").replace("-", " ")))
     found = units_mod.find_in_text(words)

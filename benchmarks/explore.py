@@ -14,13 +14,12 @@ files) — what no explorer can beat. The front-end's own drawing is not in thes
 the end-to-end test (tests/test_explore_lab.py) records the browser-side time from a
 dropdown change to the redrawn chart in tests/artifacts/explore-lab.json.
 
-Run: ``.venv/bin/python benchmarks/explore.py [--districts 27] [--repeat 5]``
+Run: ``.venv/bin/python benchmarks/explore.py [--repeat 5]``
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import subprocess
 import sys
@@ -33,34 +32,19 @@ sys.path.insert(0, str(ROOT))
 
 import polars as pl  # noqa: E402
 
-from bakhong import units  # noqa: E402
-from bakhong.catalog import load_catalog  # noqa: E402
 from bakhong.ingest import ingest  # noqa: E402
-from bakhong.template import Document, write  # noqa: E402
 
 
-def make_province(root: Path, districts: int, seed: int = 7) -> str:
+def make_province(root: Path, seed: int = 7) -> str:
+    """The real Thường Xuân table plus ``bakhong synth``'s 27 synthetic districts."""
+    from bakhong.synth import synthesize
+
     raw = root / "data" / "raw"
     (raw / "tables").mkdir(parents=True)
     (raw / "tables" / "thuong-xuan-2024.xlsx").write_bytes(
         (ROOT / "data" / "raw" / "tables" / "thuong-xuan-2024.xlsx").read_bytes())
-    try:
-        from bakhong.synth import synthesize  # issue 3, once it lands
-
-        synthesize(seed, raw / "synthetic")
-        return "bakhong synth"
-    except ImportError:
-        pass
-    rng = random.Random(seed)
-    for unit in units.districts()[:districts]:
-        cells = {}
-        for indicator in load_catalog():
-            after = round(rng.uniform(0.55, 1.0), 3)
-            cells[indicator.code] = {"before": round(after * rng.uniform(0.3, 0.8), 3),
-                                     "after": after}
-        write(raw / "synthetic" / f"{unit.code}-{unit.slug}-2024.xlsx",
-              Document(f"UBND {unit.kind} {unit.name}", "2024", cells, synthetic=True))
-    return "bakhong.template (synth not on this branch)"
+    synthesize(seed, raw / "synthetic")
+    return "bakhong synth"
 
 
 COLD = """
@@ -78,12 +62,11 @@ sys.stdout.write(f"{t3 - t0:.3f} {t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}")
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--districts", type=int, default=27)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        how = make_province(root, args.districts)
+        how = make_province(root)
         ingest(root / "data" / "raw", root / "data" / "processed")
         processed = root / "data" / "processed"
         obs = pl.read_parquet(processed / "observations.parquet")
