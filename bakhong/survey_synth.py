@@ -7,8 +7,11 @@ its title row; observations computed from it have ``synthetic`` = true.
 The rates come from an observation table (the "after" figures of each district, e.g. the
 synthetic province of ``bakhong synth`` read back): each commune's rate is the district's
 plus noise, each person a Bernoulli draw, so the survey agrees, with noise, with the
-district tables. People per district are proportional to its number of communes
-(``units.csv``); about 2.9 million for the whole province by default. Names, CCCD numbers
+district tables — or, for the synthetic province at commune level (``bakhong synth --level
+commune``), with each commune's own table, using its code ("396-01") and name ("Mô phỏng 01 –
+Thường Xuân", :func:`bakhong.units.synthetic_commune`). People per district are proportional
+to its number of communes (``units.csv``); about 2.9 million for the whole province by
+default. Names, CCCD numbers
 and phone numbers are obviously fake ("Người Mô Phỏng 0000123", CCCD "999…" — no province
 has code 999 —, phone "0000…"), there to prove they never leave the loader; about 0.1% of
 people are written twice with the same CCCD, to exercise the duplicate check.
@@ -18,6 +21,7 @@ Deterministic for a seed: the same seed and inputs give the same files, byte for
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -46,11 +50,13 @@ COMMUNE_NOISE = 0.03
 
 
 def district_rates(observations: pl.DataFrame) -> dict[str, dict[str, float]]:
-    """The "after" rate of each district and survey indicator in an observation table."""
+    """The "after" rate of each unit (district, or synthetic commune "396-01") and survey
+    indicator in an observation table."""
     obs = observations
     if "origin" in obs.columns:
         obs = obs.filter(pl.col("origin").fill_null("table") != "survey")
-    obs = obs.filter((pl.col("unit_level") == "district") & (pl.col("phase") == "after")
+    obs = obs.filter(pl.col("unit_level").is_in(["district", "commune"])
+                     & (pl.col("phase") == "after")
                      & (pl.col("status") == "ok") & pl.col("value").is_not_null()
                      & pl.col("indicator").is_in(list(RATE_INDICATORS)))
     rates: dict[str, dict[str, float]] = {}
@@ -69,28 +75,42 @@ def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_P
              period: str | None = None) -> pl.DataFrame:
     """One row per person aged 15+, with the survey's Vietnamese headers (and fake PII)."""
     rates = district_rates(observations)
-    if not rates:
+    communes_of: dict[str, list[int]] = {}
+    for code in rates:
+        m = re.fullmatch(r"(\d{3})-(\d{2,3})", code)  # a synthetic commune of bakhong synth
+        if m:
+            communes_of.setdefault(m.group(1), []).append(int(m.group(2)))
+    for district_code in communes_of:
+        rates.setdefault(district_code, {})
+    if not any(re.fullmatch(r"\d{3}", c) for c in rates):
         raise UsageError("bảng quan sát không có số liệu “sau triển khai” của huyện nào cho "
                          "TC06–TC09: không có gì để mô phỏng khảo sát theo")
     period = period or _period(observations)
     year = int(period) if period.isdigit() else 2024
     catalog = load_catalog()
     rng = np.random.default_rng(seed)
-    districts = [units_mod.by_code(code) for code in sorted(rates)]
+    districts = [units_mod.by_code(code) for code in sorted(rates)
+                 if re.fullmatch(r"\d{3}", code)]
     weights = np.array([d.communes or 10 for d in districts], dtype=float)
     per_district = rng.multinomial(people, weights / weights.sum())
     # communes and villages: (district index, commune code, name, rates), people per commune
     commune_rows, commune_people = [], []
     for i, (district, n) in enumerate(zip(districts, per_district, strict=True)):
-        n_communes = max(1, min(district.communes or 10, n // 150 or 1))
-        split = rng.multinomial(n, np.full(n_communes, 1 / n_communes))
-        for j in range(n_communes):
-            base = {c: rates[district.code].get(c, catalog[c].target or 0.7)
+        # the synthetic province's own communes when it has them ("396-01"), else as many
+        # synthetic communes as the district has (fewer for a small survey)
+        numbers = sorted(communes_of.get(district.code, [])) or list(
+            range(1, max(1, min(district.communes or 10, n // 150 or 1)) + 1))
+        split = rng.multinomial(n, np.full(len(numbers), 1 / len(numbers)))
+        own = rates[district.code]
+        for j, number in enumerate(numbers):
+            commune = units_mod.synthetic_commune(district.code, number)
+            known = rates.get(commune.code, {})
+            base = {c: known.get(c, own.get(c, catalog[c].target or 0.7))
                     for c in RATE_INDICATORS}
-            noisy = {c: float(np.clip(v + rng.normal(0, COMMUNE_NOISE), 0.01, 0.995))
+            noise = 0.0 if known else COMMUNE_NOISE  # a commune's own table is its rate
+            noisy = {c: float(np.clip(v + rng.normal(0, noise), 0.01, 0.995))
                      for c, v in base.items()}
-            commune_rows.append((i, f"{district.code}-MP{j + 1:02d}", f"Mô Phỏng {j + 1:02d}",
-                                 noisy))
+            commune_rows.append((i, commune.code, commune.name, noisy))
             commune_people.append(int(split[j]))
     counts = np.array(commune_people)
     commune_of = np.repeat(np.arange(len(commune_rows)), counts)

@@ -168,6 +168,13 @@ def test_a_broken_survey_file_is_a_load_error_not_a_crash(tmp_path):
 
 # --- the synthetic province and the comparison ---------------------------------------------
 
+def survey_findings(findings: pl.DataFrame) -> pl.DataFrame:
+    """The survey-versus-report findings (related_inconsistent is shared with the checks of
+    related indicators inside a unit, whose messages do not name the survey)."""
+    return findings.filter((pl.col("rule") == "related_inconsistent")
+                           & pl.col("message").str.contains("khảo sát người dân"))
+
+
 def _province(folder: Path, changes: dict[str, dict] | None = None) -> Path:
     """Three synthetic district tables, with cells for TC06–TC09."""
     changes = changes or {}
@@ -203,8 +210,8 @@ def test_generator_agrees_with_the_tables_and_is_deterministic(tmp_path):
         assert abs(row["value"] - expected[row["unit_code"]]) < 0.05, row
     # the survey agrees with the tables: no survey-versus-report finding
     observations, findings = check_paths([tables, a[0]])
-    assert findings.filter(rule="related_inconsistent").is_empty()
-    assert set(observations["origin"]) == {"table", "survey"}
+    assert survey_findings(findings).is_empty()
+    assert set(observations["origin"].fill_null("table")) == {"table", "survey"}
 
 
 def test_a_report_far_from_its_survey_is_a_finding_with_both_figures(tmp_path):
@@ -215,7 +222,7 @@ def test_a_report_far_from_its_survey_is_a_finding_with_both_figures(tmp_path):
     _province(tmp_path / "raw" / "tables", {"401": {"TC07": {"after": 1.0}},
                                              "396": {"TC06": {"after": 0.95}}})
     _, findings = check_paths([tmp_path / "raw"])
-    found = findings.filter(rule="related_inconsistent")
+    found = survey_findings(findings)
     assert found.select("unit_code", "indicator", "phase", "severity").rows() == [
         ("396", "TC06", "after", "warning")]
     message = found["message"][0]
@@ -231,7 +238,7 @@ def test_tc08_comparison_says_the_survey_covers_only_15_plus(tmp_path):
     survey_synth.synth_survey(tables, tmp_path / "raw" / "survey", seed=2, people=9_000)
     _province(tmp_path / "raw" / "tables", {"386": {"TC08": {"after": 0.3}}})
     loaded = load_paths([tmp_path / "raw"])
-    findings = check(loaded.observations, loaded.problems).filter(rule="related_inconsistent")
+    findings = survey_findings(check(loaded.observations, loaded.problems))
     assert findings["indicator"].to_list() == ["TC08"]
     assert "chỉ gồm người từ 15 tuổi" in findings["message"][0]
 
@@ -242,7 +249,7 @@ def test_a_real_report_is_not_compared_with_a_synthetic_survey(tmp_path):
     write(tmp_path / "raw" / "tables" / "396-real-2024.xlsx",
           document("UBND huyện Thường Xuân", TC06={"after": 0.1}))
     _, findings = check_paths([tmp_path / "raw"])
-    assert findings.filter(rule="related_inconsistent").is_empty()
+    assert survey_findings(findings).is_empty()
 
 
 def test_generator_writes_csv_and_xlsx_per_commune_that_read_back_the_same(tmp_path):
@@ -286,14 +293,15 @@ def test_cli_ingest_adds_survey_indicators_and_check_reports_the_gap(tmp_path):
     assert survey_rows.filter(unit_level="district")["unit_code"].sort().to_list() == \
         ["386"] * 4 + ["396"] * 4 + ["401"] * 4
     findings = pl.read_parquet(tmp_path / "processed" / "findings.parquet")
-    assert findings.filter(rule="related_inconsistent").select("unit_code", "indicator").rows() \
-        == [("386", "TC09")]
+    assert survey_findings(findings).select("unit_code", "indicator").rows() == [("386", "TC09")]
     out = run("check", str(raw))
-    assert "related_inconsistent" in out.stdout and "20%" in out.stdout
+    assert "related_inconsistent" in out.stdout and "khảo sát người dân" in out.stdout
+    assert "20%" in out.stdout
     assert "Khảo sát người dân: 1 tệp, 12.000 người" in out.stdout
     out = run("check", str(raw), "--json")
     rows = json.loads(out.stdout)
-    assert [r["indicator"] for r in rows if r["rule"] == "related_inconsistent"] == ["TC09"]
+    assert [r["indicator"] for r in rows if r["rule"] == "related_inconsistent"
+            and "khảo sát người dân" in r["message"]] == ["TC09"]
 
 
 def test_cli_synth_survey_bad_source_exits_2(tmp_path):
@@ -304,3 +312,20 @@ def test_cli_synth_survey_bad_source_exits_2(tmp_path):
     (tmp_path / "empty").mkdir()
     out = run("synth-survey", "--from", str(tmp_path / "empty"), "--out", str(tmp_path / "o"))
     assert out.returncode == 2 and "bakhong:" in out.stderr
+
+
+def test_survey_of_the_synthetic_province_uses_its_communes(tmp_path):
+    """``bakhong synth --level commune`` then ``synth-survey``: the survey's communes are the
+    province's ("396-01"), so reports and survey meet at commune level as well."""
+    from bakhong.synth import synthesize
+
+    synthesize(3, tmp_path / "synthetic", level="commune")
+    obs = check_paths(sorted((tmp_path / "synthetic").glob("396-*")))[0]  # Thường Xuân's
+    communes = set(obs.filter(unit_level="commune")["unit_code"])
+    assert len(communes) > 5
+    paths = survey_synth.synth_survey(obs, tmp_path / "survey", seed=1, people=5_000)
+    survey_obs = survey.indicators(survey.read_surveys(paths))
+    surveyed = set(survey_obs.filter(unit_level="commune")["unit_code"])
+    assert surveyed == communes
+    name = survey_obs.filter(unit_level="commune")["unit_name"][0]
+    assert name.startswith("Mô phỏng ") and " – " in name
