@@ -49,9 +49,22 @@ DUPLICATE_SHARE = 0.001
 COMMUNE_NOISE = 0.03
 
 
-def district_rates(observations: pl.DataFrame) -> dict[str, dict[str, float]]:
+#: Findings that make a reported rate untrustworthy: a survey does not repeat the error,
+#: it measures the truth — so the report and its survey disagree there, as they would.
+UNTRUSTED = ("swapped_ratio", "ratio_over_100", "stated_mismatch", "outlier")
+
+
+def district_rates(observations: pl.DataFrame,
+                   findings: pl.DataFrame | None = None) -> dict[str, dict[str, float]]:
     """The "after" rate of each unit (district, or synthetic commune "396-01") and survey
-    indicator in an observation table."""
+    indicator in an observation table; a swapped ratio is read the right way round and a
+    rate with another :data:`UNTRUSTED` finding is left out (the generator then uses the
+    median of the other units)."""
+    untrusted: set[tuple[str, str]] = set()
+    if findings is not None and not findings.is_empty():
+        bad = findings.filter(pl.col("rule").is_in(list(UNTRUSTED))
+                              & (pl.col("phase") == "after"))
+        untrusted = set(bad.select("unit_code", "indicator").iter_rows())
     obs = observations
     if "origin" in obs.columns:
         obs = obs.filter(pl.col("origin").fill_null("table") != "survey")
@@ -60,9 +73,19 @@ def district_rates(observations: pl.DataFrame) -> dict[str, dict[str, float]]:
                      & (pl.col("status") == "ok") & pl.col("value").is_not_null()
                      & pl.col("indicator").is_in(list(RATE_INDICATORS)))
     rates: dict[str, dict[str, float]] = {}
+    swapped = set()
+    if findings is not None and not findings.is_empty():
+        swapped = set(findings.filter(rule="swapped_ratio").select(
+            "unit_code", "indicator").iter_rows())
     for row in obs.iter_rows(named=True):
-        value = min(max(row["value"], 0.0), 1.0)
-        rates.setdefault(row["unit_code"], {})[row["indicator"]] = value
+        key = (row["unit_code"], row["indicator"])
+        value = row["value"]
+        if key in swapped and row["numerator"] and row["denominator"]:
+            value = row["denominator"] / row["numerator"]
+        elif key in untrusted:
+            rates.setdefault(row["unit_code"], {})
+            continue
+        rates.setdefault(row["unit_code"], {})[row["indicator"]] = min(max(value, 0.0), 1.0)
     return rates
 
 
@@ -72,9 +95,12 @@ def _period(observations: pl.DataFrame) -> str:
 
 
 def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_PEOPLE,
-             period: str | None = None) -> pl.DataFrame:
-    """One row per person aged 15+, with the survey's Vietnamese headers (and fake PII)."""
-    rates = district_rates(observations)
+             period: str | None = None, findings: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per person aged 15+, with the survey's Vietnamese headers (and fake PII).
+
+    ``findings``: the checks' findings on ``observations``; rates they show to be wrong are
+    not copied (see :func:`district_rates`)."""
+    rates = district_rates(observations, findings)
     communes_of: dict[str, list[int]] = {}
     for code in rates:
         m = re.fullmatch(r"(\d{3})-(\d{2,3})", code)  # a synthetic commune of bakhong synth
@@ -88,6 +114,9 @@ def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_P
     period = period or _period(observations)
     year = int(period) if period.isdigit() else 2024
     catalog = load_catalog()
+    medians = {c: float(np.median(v)) for c in RATE_INDICATORS
+               if (v := [r[c] for code, r in rates.items()
+                         if c in r and re.fullmatch(r"\d{3}", code)])}
     rng = np.random.default_rng(seed)
     districts = [units_mod.by_code(code) for code in sorted(rates)
                  if re.fullmatch(r"\d{3}", code)]
@@ -105,7 +134,7 @@ def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_P
         for j, number in enumerate(numbers):
             commune = units_mod.synthetic_commune(district.code, number)
             known = rates.get(commune.code, {})
-            base = {c: known.get(c, own.get(c, catalog[c].target or 0.7))
+            base = {c: known.get(c, own.get(c, medians.get(c, catalog[c].target or 0.7)))
                     for c in RATE_INDICATORS}
             noise = 0.0 if known else COMMUNE_NOISE  # a commune's own table is its rate
             noisy = {c: float(np.clip(v + rng.normal(0, noise), 0.01, 0.995))
@@ -224,18 +253,24 @@ def synth_survey(source: Path | pl.DataFrame, out: Path, seed: int = 7,
     """Read the district tables under ``source`` (a folder of template tables, an
     observations .parquet, or an observation table) and write a survey that agrees with
     them."""
+    from .checks import check
+
     if isinstance(source, pl.DataFrame):
         observations = source
+        findings = check(observations)
     else:
         source = Path(source)
         if source.suffix == ".parquet":
             observations = pl.read_parquet(source)
+            findings = check(observations)
         else:
             from .load import read_tables
 
             if not source.exists():
                 raise UsageError(f"không tìm thấy {source}")
-            observations, _, _ = read_tables([source])
+            observations, problems, _ = read_tables([source])
+            findings = check(observations, problems)
     period = period or _period(observations)
-    frame = generate(observations, seed=seed, people=people, period=period)
+    frame = generate(observations, seed=seed, people=people, period=period,
+                     findings=findings)
     return write(frame, out, period, fmt)
