@@ -329,3 +329,11 @@ def test_survey_of_the_synthetic_province_uses_its_communes(tmp_path):
     assert surveyed == communes
     name = survey_obs.filter(unit_level="commune")["unit_name"][0]
     assert name.startswith("Mô phỏng ") and " – " in name
+
+
+def test_generator_does_not_copy_a_rate_the_checks_show_wrong(tmp_path):
+    tables = _province(tmp_path / "tables", {"386": {"TC07": {"after": "120%"}}})
+    observations, findings = check_paths([tables])
+    rates = survey_synth.district_rates(observations, findings)
+    assert "TC07" not in rates["386"] and rates["401"]["TC07"] == 0.85
+    assert survey_synth.district_rates(observations)["386"]["TC07"] == 1.0
