@@ -236,6 +236,7 @@ class _Part:
     fields: dict[str, str]   # field -> header as written
     context: dict[str, str]  # file-level district/commune/village names
     letters: dict[str, str]  # field -> spreadsheet column letter, for the report
+    columnar: bool = False   # Parquet: reading a column again costs little
 
 
 def _letter(index: int) -> str:
@@ -397,7 +398,7 @@ def _read_parquet(path: Path) -> list[_Part]:
         *(pl.col(names[c]).alias(f) for c, f in keep.items())
     ).with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
     return [_Part(frame, {f: names[c] for c, f in keep.items()}, _context_from_name(path),
-                  {f: names[c] for c, f in keep.items()})]
+                  {f: names[c] for c, f in keep.items()}, columnar=True)]
 
 
 def _parts(path: Path) -> list[_Part]:
@@ -637,8 +638,15 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
               else pl.lit(part.context.get(k), pl.String).hash(seed=i + 1)
               for i, k in enumerate(keys)]
     place = functools.reduce(lambda a, b: a ^ b, hashes).alias("place")
-    rows = flagged.select("_row", "_bad", "_blank", *exprs, place)
-    places = located.group_by(place).agg(pl.col(LOCATION_FIELDS).first())
+    if part.columnar:  # a Parquet file: a second read of the location columns is cheap
+        rows = flagged.select("_row", "_bad", "_blank", *exprs, place)
+        places = located.group_by(place).agg(pl.col(LOCATION_FIELDS).first())
+    else:  # text is parsed once: the location comes along on each place's first row only
+        first = pl.col("place").is_first_distinct()
+        rows = flagged.with_columns(place).select(
+            "_row", "_bad", "_blank", *exprs, "place", first.alias("_first"),
+            *(pl.when(first).then(pl.col(f)).alias(f) for f in LOCATION_FIELDS))
+        places = None
     why = flagged.filter(pl.col("_bad") & ~pl.col("_blank")).select(
         "_row", *(r.fill_null(False).alias(f"_r_{f}") for f, r in reasons.items()))
     return rows, places, why
@@ -714,9 +722,13 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
             place_frames.append(where)
             whys.append(why)
         try:
-            collected = [f.collect() for f in (*frames, *place_frames)]
-            found = pl.concat(collected[:len(frames)], how="diagonal_relaxed")
-            places.append(pl.concat(collected[len(frames):]))
+            found = pl.concat([f.collect() for f in frames], how="diagonal_relaxed")
+            if "_first" in found.columns:
+                place_frames.append(found.filter("_first").select("place", *LOCATION_FIELDS)
+                                    .lazy())
+                found = found.drop("_first", *LOCATION_FIELDS)
+            places.append(pl.concat([f.collect() for f in place_frames if f is not None],
+                                    how="diagonal_relaxed"))
             blank = found["_blank"]
             bad = found["_bad"] & ~blank
             rej_frame = _reasons(pl.concat([w.collect() for w in whys], how="diagonal_relaxed"),
