@@ -110,7 +110,8 @@ SURVEY_INDICATORS: dict[str, tuple[str, int, str]] = {
 }
 LEVELS = ("district", "commune", "village")
 
-_FOOTER = re.compile(r"\b(nguoi lap|ky ten|chu tich|xac nhan|thu truong|truong thon)\b")
+_FOOTER_RAW = re.compile(r"\b(người lập|nguoi lap|ký tên|ky ten|chủ tịch|chu tich|xác nhận|"
+                         r"xac nhan|thủ trưởng|thu truong|trưởng thôn|truong thon)\b")
 
 
 # --- headers ----------------------------------------------------------------------------
@@ -291,16 +292,21 @@ def _part_from_grid(path: Path, sheet: str, rows: list[list[Any]],
         return None
     titles = [_cell_text(v) or "" for row in rows[:r] for v in row]
     keep = {c: f for c, f in fields.items() if f in _KEEP}
-    data: dict[str, list[str | None]] = {f: [] for f in keep.values()}
-    numbers: list[int] = []
-    for i in range(r + 1, len(rows)):
-        row = rows[i]
-        texts = [_cell_text(v) for v in row[:8]]
-        if any(t and _FOOTER.search(fold_words(t)) for t in texts):
+    end = len(rows)
+    # a signature block ends the table: it sits in the last rows (lower() and one regex)
+    for i in range(max(r + 1, len(rows) - 60), len(rows)):
+        if any(isinstance(v, str) and _FOOTER_RAW.search(v.lower()) for v in rows[i][:8]):
+            end = i
             break
-        numbers.append(i + 1)
-        for c, f in keep.items():
-            data[f].append(_cell_text(row[c]) if c < len(row) else None)
+    body = rows[r + 1:end]
+    numbers = list(range(r + 2, end + 1))
+    data: dict[str, list[str | None]] = {}
+    for c, f in keep.items():
+        column = [row[c] if c < len(row) else None for row in body]
+        if all(type(v) is str for v in column):  # the common case: text cells
+            data[f] = [v or None for v in column]
+        else:
+            data[f] = [_cell_text(v) for v in column]
     frame = pl.DataFrame({"_row": numbers, **data},
                          schema={"_row": pl.Int64, **{f: pl.String for f in data}})
     context = {**_context_from_name(path), **_context_from(titles)}
