@@ -337,3 +337,18 @@ def test_generator_does_not_copy_a_rate_the_checks_show_wrong(tmp_path):
     rates = survey_synth.district_rates(observations, findings)
     assert "TC07" not in rates["386"] and rates["401"]["TC07"] == 0.85
     assert survey_synth.district_rates(observations)["386"]["TC07"] == 1.0
+
+
+def test_reports_read_the_reported_figures_not_the_survey_rows(tmp_path):
+    from bakhong.indicators import read_processed
+    from bakhong.ingest import ingest
+
+    raw = tmp_path / "raw"
+    _province(raw / "tables")
+    survey_synth.synth_survey(raw / "tables", raw / "survey", seed=1, people=3_000)
+    ingest(raw, tmp_path / "processed")
+    written = pl.read_parquet(tmp_path / "processed" / "observations.parquet")
+    assert written.filter(origin="survey").height > 0
+    observations, _ = read_processed(tmp_path / "processed")
+    assert observations.filter(pl.col("origin") == "survey").is_empty()
+    assert observations.filter(unit_code="386", indicator="TC06", phase="after").height == 1
