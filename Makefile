@@ -60,8 +60,12 @@ bench: $(STAMP) ## run the benchmarks
 	$(PY) benchmarks/checks_recall.py 7
 	$(PY) benchmarks/explore.py
 	$(PY) benchmarks/batch.py
+	$(PY) benchmarks/survey.py
+
+bench-survey: $(STAMP) ## survey aggregation: 3 million people, bakhong against pandas
+	$(PY) benchmarks/survey.py
 
 clean: ## remove generated files (not data/raw)
 	rm -rf data/processed/*.parquet data/processed/*.json reports/*/ .pytest_cache
 
-.PHONY: help venv chromium libreoffice synthetic reports lab plotlyjs test lint bench clean
+.PHONY: help venv chromium libreoffice synthetic reports lab plotlyjs test lint bench bench-survey clean

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from . import findings as fnd
+from . import survey as survey_mod
 from . import units as units_mod
 from .catalog import Catalog, load_catalog
 from .findings import PHASE_VI, Finding, Rule
+from .load import Table, read_tables
 from .parse import format_int, format_number, format_percent
 
 _KEY = ["unit_code", "period", "indicator"]
@@ -401,24 +404,53 @@ def check(observations: pl.DataFrame, load_findings: Iterable[Finding] = (),
     catalog = catalog or load_catalog()
     problems = list(load_findings)
     found = list(problems)
-    found += _cell_findings(observations, catalog)
-    found += _pair_findings(observations, catalog)
+    # rows computed from survey microdata are not a district's report: they are only
+    # compared with the reports (survey.compare), never checked themselves
+    tables = observations.filter(pl.col("origin").fill_null("") != "survey") \
+        if "origin" in observations.columns else observations
+    found += _cell_findings(tables, catalog)
+    found += _pair_findings(tables, catalog)
     for rule in fnd.rules().values():
         if rule.scope == "unit":
-            found += UNIT_CHECKS[rule.check](observations, catalog, rule)
+            found += UNIT_CHECKS[rule.check](tables, catalog, rule)
         elif rule.scope == "province":
-            found += PROVINCE_CHECKS[rule.check or rule.name](observations, catalog, rule,
+            found += PROVINCE_CHECKS[rule.check or rule.name](tables, catalog, rule,
                                                               problems)
+    found += survey_mod.compare(observations, catalog)
     return fnd.to_frame(found)
+
+
+@dataclass
+class Loaded:
+    """Everything read from files or folders: template tables and survey microdata."""
+
+    observations: pl.DataFrame
+    problems: list[Finding]
+    tables: list[Table]
+    survey: survey_mod.Survey | None
+
+
+def load_paths(paths: Iterable[str | Path], unit: str | None = None,
+               period: str | None = None, survey_phase: str = "after") -> Loaded:
+    """Read the template tables and the survey files (``survey/`` folders, ``.parquet``)
+    among paths; survey indicators join the observations with ``origin`` = "survey"."""
+    paths = list(paths)
+    observations, problems, tables = read_tables(paths, unit=unit, period=period)
+    found = None
+    files = survey_mod.survey_files(paths)
+    if files:
+        found = survey_mod.read_surveys(files, phase=survey_phase, period=period)
+        problems = problems + found.findings
+        observations = pl.concat([observations, survey_mod.indicators(found)],
+                                 how="vertical_relaxed")
+    return Loaded(observations, problems, tables, found)
 
 
 def check_paths(paths: Iterable[str | Path], unit: str | None = None,
                 period: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Load and check files or folders: (observations, findings)."""
-    from .load import read_tables
-
-    observations, problems, _ = read_tables(paths, unit=unit, period=period)
-    return observations, check(observations, problems)
+    """Load and check files or folders, survey files included: (observations, findings)."""
+    loaded = load_paths(paths, unit=unit, period=period)
+    return loaded.observations, check(loaded.observations, loaded.problems)
 
 
 def summary(findings: pl.DataFrame, units: pl.DataFrame | Iterable[Any] | None = None

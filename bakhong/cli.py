@@ -121,10 +121,36 @@ def _summary_text(table: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from .checks import check_paths, summary
+def _survey_summary(survey: Any) -> str:
+    """One paragraph on the survey files read: counts only, never personal data."""
+    from .parse import format_int
 
-    observations, findings = check_paths(args.paths, unit=args.unit, period=args.period)
+    quality = survey.quality
+    lines = [f"Khảo sát người dân: {len(survey.files)} tệp, "
+             f"{format_int(survey.people.height)} người từ 15 tuổi; "
+             f"{format_int(int(quality['rejected'].sum()))} dòng không đọc được hoặc ngoài "
+             f"phạm vi; {format_int(int(survey.people['duplicate'].sum()))} người bị đếm hai "
+             "lần (cùng số CCCD, chỉ tính một lần)."]
+    for row in survey.duplicates.head(20).iter_rows(named=True):
+        parts = []
+        if row["duplicates"]:
+            parts.append(f"{format_int(row['duplicates'])} người bị đếm hai lần")
+        if row["invalid_ids"]:
+            parts.append(f"{format_int(row['invalid_ids'])} số CCCD không đủ 12 chữ số")
+        lines.append(f"  xã {row['commune_name']} [{row['commune_code']}]: {', '.join(parts)}")
+    if survey.duplicates.height > 20:
+        lines.append(f"  … và {survey.duplicates.height - 20} xã khác")
+    return "\n".join(lines)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .checks import check, load_paths, summary
+
+    loaded = load_paths(args.paths, unit=args.unit, period=args.period,
+                        survey_phase=args.survey_phase)
+    observations, findings = loaded.observations, check(loaded.observations, loaded.problems)
+    if loaded.survey is not None and not args.json:
+        print(_survey_summary(loaded.survey) + "\n")
     if args.summary:
         table = summary(findings, observations)
         if args.json:
@@ -166,13 +192,37 @@ def _cmd_annotate(args: argparse.Namespace) -> int:
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest import ingest
 
-    manifest = ingest(Path(args.dir) if args.dir else None, Path(args.out) if args.out else None)
+    manifest = ingest(Path(args.dir) if args.dir else None, Path(args.out) if args.out else None,
+                      survey_phase=args.survey_phase)
     found = manifest["findings"]
     bad = [f["path"] for f in manifest["files"] if f["status"] == "load_error"]
     print(f"Đã nạp {len(manifest['files'])} tệp, {manifest['observations']} quan sát; "
           f"{found['error']} lỗi, {found['warning']} cần xem lại, {found['info']} thông tin.")
     if bad:
         print("Không đọc được: " + ", ".join(bad))
+    if "survey" in manifest:
+        from .parse import format_int
+
+        info = manifest["survey"]
+        print(f"Khảo sát người dân: {format_int(info['people'])} người, "
+              f"{format_int(info['rejected_rows'])} dòng không đọc được hoặc ngoài phạm vi, "
+              f"{format_int(info['counted_twice'])} người bị đếm hai lần ở "
+              f"{len(info['communes_with_duplicates'])} xã.")
+    return 0
+
+
+def _cmd_synth_survey(args: argparse.Namespace) -> int:
+    from .survey_synth import PROVINCE_PEOPLE, synth_survey
+
+    source = Path(args.source)
+    if not source.exists():
+        raise UsageError(f"không tìm thấy {source}")
+    paths = synth_survey(source, Path(args.out), seed=args.seed,
+                         people=args.people or PROVINCE_PEOPLE, fmt=args.format,
+                         period=args.period)
+    total = sum(p.stat().st_size for p in paths)
+    print(f"DỮ LIỆU MÔ PHỎNG: đã ghi {len(paths)} tệp khảo sát vào {args.out} "
+          f"({total / 1e6:.1f} MB).")
     return 0
 
 
@@ -230,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--json", action="store_true")
     chk.add_argument("--summary", action="store_true",
                      help="bảng tổng hợp toàn tỉnh theo quy tắc (số và tỷ lệ đơn vị)")
+    chk.add_argument("--survey-phase", choices=("after", "before"), default="after",
+                     help="khảo sát được làm sau (mặc định) hay trước khi triển khai")
     chk.set_defaults(func=_cmd_check)
 
     syn = sub.add_parser("synth", help="tạo tỉnh mô phỏng (DỮ LIỆU MÔ PHỎNG) có lỗi cài sẵn")
@@ -249,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="dựng lại data/processed từ data/raw")
     ing.add_argument("dir", nargs="?")
     ing.add_argument("--out")
+    ing.add_argument("--survey-phase", choices=("after", "before"), default="after",
+                     help="khảo sát được làm sau (mặc định) hay trước khi triển khai")
     ing.set_defaults(func=_cmd_ingest)
 
     dlv = sub.add_parser("deliver", help="gửi báo cáo qua thư điện tử cho từng đơn vị và Sở")
@@ -276,6 +330,17 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--no-overview", action="store_true", help="không lập báo cáo toàn tỉnh")
     bat.add_argument("--quiet", action="store_true", help="không hiện thanh tiến độ")
     bat.set_defaults(func=_cmd_batch)
+
+    svy = sub.add_parser("synth-survey",
+                         help="tạo khảo sát người dân mô phỏng khớp với bảng của các huyện")
+    svy.add_argument("--seed", type=int, default=7)
+    svy.add_argument("--from", dest="source", default="data/raw/synthetic",
+                     help="thư mục bảng kết quả (hoặc observations.parquet) lấy tỷ lệ")
+    svy.add_argument("--out", default="data/raw/survey")
+    svy.add_argument("--people", type=int, help="số người từ 15 tuổi (mặc định 2.900.000)")
+    svy.add_argument("--format", choices=("parquet", "csv", "xlsx"), default="parquet")
+    svy.add_argument("--period")
+    svy.set_defaults(func=_cmd_synth_survey)
     return parser
 
 

@@ -41,13 +41,18 @@ def _read_cached(folder: str, stamp: tuple[float, float]) -> tuple[pl.DataFrame,
     findings_path = path / "findings.parquet"
     findings = pl.read_parquet(findings_path) if findings_path.is_file() else \
         pl.DataFrame(schema=FINDING_SCHEMA)
+    if "origin" in observations.columns:
+        # survey indicators (bakhong.survey) are not a unit's report: they reach reports as
+        # the survey-versus-report findings, not as a second value of the same cell
+        observations = observations.filter(pl.col("origin").fill_null("") != "survey")
     return prefer_real(observations), findings
 
 
 def read_processed(folder: str | Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(observations, findings) written by ``bakhong ingest``; read once per file version.
 
-    A unit and period with both a real and a synthetic table keep the real one only.
+    A unit and period with both a real and a synthetic table keep the real one only; rows
+    computed from survey microdata (``origin`` = "survey") are left out.
     """
     path = Path(folder) if folder else config.processed_dir()
     obs_path = path / "observations.parquet"

@@ -22,6 +22,8 @@ import polars as pl
 from . import config
 from .checks import check
 from .load import read_tables, source_files
+from .survey import SurveyFile, read_surveys, survey_files
+from .survey import indicators as survey_indicators
 
 _ORDER = ["unit_code", "period", "indicator", "phase", "source"]
 
@@ -41,9 +43,32 @@ def _version() -> str:
         return "0+unknown"
 
 
-def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
-    """Load and check every table and narrative report under ``raw``; write observations,
-    findings, manifest.
+def _survey_entry(raw: Path, info: SurveyFile, by_file: dict[str, int],
+                  observations: pl.DataFrame) -> dict[str, Any]:
+    f = info.path
+    return {
+        "path": str(f.relative_to(raw)) if f.is_relative_to(raw) else str(f),
+        "kind": "survey", "sha256": sha256(f), "bytes": f.stat().st_size,
+        "status": "load_error" if info.error else "ok", "synthetic": info.synthetic,
+        "period": info.period, "phase": info.phase, "rows": info.rows, "people": info.people,
+        "rejected": info.rejected, "blank": info.blank, "invalid_ids": info.invalid_ids,
+        "observations": observations.filter(
+            (pl.col("origin") == "survey") & pl.col("source").str.contains(f.name, literal=True)
+        ).height,
+        "findings": by_file.get(f.name, 0),
+    }
+
+
+def ingest(raw: Path | None = None, out: Path | None = None,
+           survey_phase: str = "after") -> dict[str, Any]:
+    """Load and check every table, narrative report and survey file under
+    ``raw``; write observations,
+    findings, the survey's reading report and a manifest.
+
+    Survey microdata (``raw/**/survey/``) adds its indicators to the observations
+    (``origin`` = "survey") and is compared with the reports; ``survey_phase`` dates the
+    surveys against the rollout (a file named "…truoc-trien-khai…" is "before" regardless).
+    No personal data is written: the survey's outputs are counts, row numbers and columns.
 
     Returns the manifest.
     """
@@ -51,6 +76,12 @@ def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
     out = Path(out) if out else config.processed_dir()
     files = source_files([raw])
     observations, problems, tables = read_tables(files)
+    surveys = survey_files([raw])
+    survey = read_surveys(surveys, phase=survey_phase) if surveys else None
+    if survey is not None:
+        observations = pl.concat([observations, survey_indicators(survey)],
+                                 how="vertical_relaxed")
+        problems = problems + survey.findings
     findings = check(observations, problems)
     observations = observations.sort(_ORDER)
     counts = findings.group_by("source").len() if not findings.is_empty() else None
@@ -69,6 +100,7 @@ def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
                 "path": str(f.relative_to(raw)) if f.is_relative_to(raw) else str(f),
                 "sha256": sha256(f),
                 "bytes": f.stat().st_size,
+                "kind": "table",
                 # a table superseded by real data or by an earlier copy is "not_used"
                 "status": "ok" if f.name in loaded else
                 "load_error" if f.name in broken else "not_used",
@@ -78,19 +110,39 @@ def ingest(raw: Path | None = None, out: Path | None = None) -> dict[str, Any]:
                 "findings": by_file.get(f.name, 0),
             }
             for f in files
-        ],
+        ] + ([_survey_entry(raw, f, by_file, observations) for f in survey.files]
+             if survey is not None else []),
         "observations": observations.height,
         "findings": {s: int(findings.filter(pl.col("severity") == s).height)
                      for s in ("error", "warning", "info")},
     }
+    outputs = ["observations.parquet", "findings.parquet", "manifest.json"]
+    if survey is not None:
+        manifest["survey"] = {
+            "phase": survey_phase,
+            "people": survey.people.height,
+            "counted_twice": int(survey.people["duplicate"].sum()),
+            "rejected_rows": survey.rejects.select(["file", "row"]).unique().height,
+            "communes_with_duplicates": [
+                {"commune_code": r["commune_code"], "commune_name": r["commune_name"],
+                 "counted_twice": int(r["duplicates"]), "invalid_ids": int(r["invalid_ids"])}
+                for r in survey.duplicates.iter_rows(named=True)],
+        }
+        outputs += ["survey_quality.parquet", "survey_rejects.parquet",
+                    "survey_duplicates.parquet"]
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out))
     try:
         observations.write_parquet(staging / "observations.parquet")
         findings.write_parquet(staging / "findings.parquet")
+        if survey is not None:
+            survey.quality.write_parquet(staging / "survey_quality.parquet")
+            survey.rejects.sort(["file", "row", "column"]).write_parquet(
+                staging / "survey_rejects.parquet")
+            survey.duplicates.write_parquet(staging / "survey_duplicates.parquet")
         (staging / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        for name in ("observations.parquet", "findings.parquet", "manifest.json"):
+        for name in outputs:
             os.replace(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -48,6 +48,9 @@ OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
     "file": pl.String,
     # how sure the reading is (1.0 for a template cell; see narrative.py for prose)
     "confidence": pl.Float64,
+    # "survey" for indicators computed from survey microdata (bakhong.survey), which checks
+    # compare with the reports instead of checking them; null for tables and narratives
+    "origin": pl.String,
 }
 PHASES = ("before", "after")
 _MATCH_SCORE = 80.0
@@ -572,7 +575,11 @@ def _expand(paths: Iterable[str | Path], narratives: bool) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if not p.is_dir():
-            found.append(p)
+            # survey microdata given by name is read by bakhong.survey, not as a table
+            if p.suffix.lower() != ".parquet" and "survey" not in p.parent.parts:
+                found.append(p)
+            continue
+        if p.name == "survey":
             continue
         for f in sorted(p.rglob("*")):
             if not f.is_file() or f.name.startswith(("~$", ".")):

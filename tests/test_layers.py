@@ -14,6 +14,7 @@ LAYERS = {
     0: {"errors", "config"},
     1: {"parse", "catalog", "units", "findings"},
     2: {"load", "checks", "indicators", "ingest", "template", "synth", "annotate", "survey",
+        "survey_synth",
         "narrative"},
     3: {"charts", "tables"},
     4: {"report", "batch", "deliver", "explore"},

@@ -1,0 +1,1108 @@
+"""Survey microdata: the census of everyone aged 15+ (seed 002) read into indicators.
+
+The pilot plan of xã Nga Liên has every village survey everyone aged 15 and over: citizen ID
+(CCCD), VNeID account, phone, smartphone, SIM in own name, online-public-service account,
+bank account, e-signature. This module owns reading those tables and turning them into
+observations; nothing else in bakhong reads survey files.
+
+Reading
+-------
+* ``.parquet`` (one big file), ``.csv`` (UTF-8 with or without BOM, Windows-1258; comma,
+  semicolon or tab), ``.xlsx``/``.xls``/``.ods`` (read with calamine, every sheet that holds
+  a survey table; a sheet's name is the village when the sheet has no village column).
+* The header row is found wherever it sits (title rows above it are read for the commune
+  and district); columns are matched by their header text with or without diacritics
+  (:func:`classify_header`), in any order. Unrecognised columns are never read further.
+* Yes/no cells: "x", "có", "Có", "co", "1", "TRUE", "✓" are yes; blank, "không", "0",
+  "FALSE", "chưa" are no. Anything else makes the row unreadable.
+* Age: a number of years, or a year/date of birth (age = survey year − birth year).
+* Location: district (huyện), commune (xã), village (thôn) columns, else the title rows,
+  else the file name. GSO codes from :mod:`bakhong.units` where the unit is known; other
+  communes get ``<district code>-<slug>`` and villages ``<commune code>-<slug>`` (synthetic
+  surveys carry their own codes in "Mã xã"/"Mã thôn" columns, which are kept).
+* Rows that cannot be read (a yes/no cell holding something else, no readable age, an age
+  outside 15–120, no commune) are counted and reported by file, row and column
+  (:attr:`Survey.rejects`, and one ``unparseable`` finding per file and column) — never
+  silently dropped, and never with the cell's content (it may be personal data).
+
+Personal data
+-------------
+Names and phone numbers are never selected from a file (Parquet and CSV columns are not even
+read; spreadsheet cells are skipped when the table is built). CCCD cells are read only to be
+validated (12 digits) and turned into a salted 64-bit hash with a seed drawn at random for
+each run, used to find the same person counted twice; the hash is dropped before
+:func:`read_surveys` returns. Duplicates are reported as a count per commune, and a person
+counted twice counts once in every indicator.
+
+Indicators (:func:`indicators`)
+-------------------------------
+Per village, commune and district, with numerators and denominators:
+
+* TC06 smartphone — adults, i.e. aged **18 and over** (Bộ luật Dân sự 2015, điều 20).
+* TC07 bank (or other payment) account — everyone surveyed, aged 15+.
+* TC08 VNeID — the catalog's denominator is all residents, but the survey covers only those
+  aged 15+: the survey value is the share among people aged 15+ (the raw text says so), and
+  the comparison with a report's TC08 is made on that basis, with the caveat in its message.
+  Children under 14 could not hold a level-2 account before July 2024, so the 15+ share is
+  the rate that can be checked from outside.
+* TC09 e-signature — adults (18+), as the catalog's population for TC09.
+
+The other fields (phone, SIM in own name, online-public-service account, CCCD) match no
+criterion of the template exactly and are kept in :attr:`Survey.people` only.
+
+Phase: a survey is dated against the rollout by ``phase`` ("after" by default: the survey is
+the check of a district's "after" figure); a file whose name says "truoc-trien-khai" is
+"before". Period: the year in the file name, else ``period``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import io
+import random
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from . import findings as fnd
+from . import units as units_mod
+from .catalog import Catalog, load_catalog
+from .errors import SourceError, UnknownUnitError
+from .findings import Finding
+from .load import OBSERVATION_SCHEMA, SYNTHETIC_MARK
+from .parse import fold_words, format_int, format_percent, nfc
+
+SURVEY_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xlsm", ".xls", ".ods")
+SURVEY_FOLDER = "survey"
+YESNO_FIELDS = ("phone", "smartphone", "sim_own", "vneid", "dvc", "bank", "esign")
+LOCATION_FIELDS = ("district", "commune", "village", "district_code", "commune_code",
+                   "village_code")
+PII_FIELDS = ("name", "phone_number")  # never selected; "cccd" is read to be hashed only
+FIELD_VI = {
+    "cccd": "Số CCCD", "phone": "Điện thoại", "smartphone": "Điện thoại thông minh",
+    "sim_own": "Thuê bao chính chủ", "vneid": "Tài khoản định danh điện tử (VNeID)",
+    "dvc": "Tài khoản dịch vụ công trực tuyến", "bank": "Tài khoản ngân hàng",
+    "esign": "Chữ ký điện tử", "age": "Tuổi", "birth_year": "Năm sinh", "district": "Huyện",
+    "commune": "Xã", "village": "Thôn", "district_code": "Mã huyện", "commune_code": "Mã xã",
+    "village_code": "Mã thôn",
+}
+YES = ("x", "có", "co", "c", "1", "1.0", "true", "yes", "y", "v", "đã có", "da co", "rồi",
+       "roi", "✓", "✔", "√")
+NO = ("", "không", "khong", "k", "ko", "0", "0.0", "false", "no", "n", "chưa", "chua",
+      "chưa có", "chua co", "không có", "khong co", "-")
+MIN_AGE, ADULT_AGE, MAX_AGE = 15, 18, 120
+
+#: Survey indicators: code -> (field, minimum age, words for the population in ``raw``).
+SURVEY_INDICATORS: dict[str, tuple[str, int, str]] = {
+    "TC06": ("smartphone", ADULT_AGE, "người từ 18 tuổi"),
+    "TC07": ("bank", MIN_AGE, "người từ 15 tuổi"),
+    "TC08": ("vneid", MIN_AGE, "người từ 15 tuổi (khảo sát không gồm trẻ dưới 15 tuổi)"),
+    "TC09": ("esign", ADULT_AGE, "người từ 18 tuổi"),
+}
+LEVELS = ("district", "commune", "village")
+
+_FOOTER_RAW = re.compile(r"\b(người lập|nguoi lap|ký tên|ky ten|chủ tịch|chu tich|xác nhận|"
+                         r"xac nhan|thủ trưởng|thu truong|trưởng thôn|truong thon)\b")
+
+
+# --- headers ----------------------------------------------------------------------------
+
+def classify_header(header: Any) -> str | None:
+    """The survey field a column header names, or None.
+
+    >>> [classify_header(h) for h in ("Họ và tên", "SỐ CCCD", "Dien thoai thong minh",
+    ...                               "Thuê bao chính chủ", "Số điện thoại", "Năm sinh")]
+    ['name', 'cccd', 'smartphone', 'sim_own', 'phone_number', 'birth_year']
+    """
+    h = fold_words(str(header)) if header is not None else ""
+    if not h:
+        return None
+    words = h.split()
+    if re.search(r"\bma (huyen|thi xa|thanh pho|quan)\b", h):
+        return "district_code"
+    if re.search(r"\bma (xa|phuong|thi tran)\b", h):
+        return "commune_code"
+    if re.search(r"\bma (thon|ban|xom|to|khu)\b", h):
+        return "village_code"
+    if re.search(r"\b(cccd|cmnd|can cuoc|chung minh|so dinh danh ca nhan)\b", h):
+        return "cccd"
+    if re.search(r"\b(ho ten|ho va ten|ten nguoi|nguoi duoc khao sat)\b", h) or h in {
+            "ten", "ho ten"}:
+        return "name"
+    if "chinh chu" in h:
+        return "sim_own"
+    if re.search(r"\b(so dien thoai|sdt|so dt|so thue bao|dien thoai lien he)\b", h):
+        return "phone_number"
+    if "thong minh" in h or "smartphone" in h:
+        return "smartphone"
+    if "vneid" in h or "dinh danh" in h:
+        return "vneid"
+    if "dich vu cong" in h or re.search(r"\bdvc", h):
+        return "dvc"
+    if "ngan hang" in h or "tai khoan thanh toan" in h:
+        return "bank"
+    if "chu ky" in h or "ky so" in h:
+        return "esign"
+    if "dien thoai" in h or h in {"dt", "dtdd"}:
+        return "phone"
+    if "nam sinh" in h or "ngay sinh" in h:
+        return "birth_year"
+    if words[-1] == "tuoi" or h.startswith("tuoi") or h == "do tuoi":
+        return "age"
+    if re.search(r"\b(huyen|thi xa|quan)\b", h) or h.startswith("thanh pho"):
+        return "district"
+    if re.match(r"^(ten )?(xa|phuong|thi tran)\b", h):
+        return "commune"
+    if re.match(r"^(ten )?(thon|ban|xom|to dan pho|khu pho|khu dan cu|lang)\b", h):
+        return "village"
+    return None
+
+
+def _header_fields(cells: Sequence[Any]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    taken: set[str] = set()
+    for c, cell in enumerate(cells):
+        kind = classify_header(cell)
+        if kind and (kind not in taken or kind in PII_FIELDS):
+            out[c] = kind
+            taken.add(kind)
+    return out
+
+
+def _is_header(fields: dict[int, str]) -> bool:
+    kinds = set(fields.values())
+    return len(kinds & set(YESNO_FIELDS)) >= 2 or (
+        len(kinds & set(YESNO_FIELDS)) >= 1 and bool(kinds & {"age", "birth_year", "cccd"}))
+
+
+def _find_header(rows: Sequence[Sequence[Any]], limit: int = 40) -> tuple[int, dict[int, str]]:
+    """(header row index, {column index: field}); a two-row header is read as one."""
+    for r in range(min(limit, len(rows))):
+        fields = _header_fields(rows[r])
+        below = rows[r + 1] if r + 1 < len(rows) else []
+        filled = sum(1 for v in rows[r] if v not in (None, ""))
+        if below and filled >= 2:  # a title line above the header is not half of it
+            merged, last = [], None
+            for c in range(max(len(rows[r]), len(below))):
+                top = rows[r][c] if c < len(rows[r]) else None
+                last = top if top not in (None, "") else last
+                bottom = below[c] if c < len(below) else None
+                merged.append(f"{_cell_text(last) or ''} {_cell_text(bottom) or ''}"
+                              if bottom not in (None, "") else top)
+            two = _header_fields(merged)
+            if _is_header(two) and len(two) > max(len(fields), len(_header_fields(below))):
+                return r + 1, two
+        if _is_header(fields):
+            return r, fields
+    return -1, {}
+
+
+# --- cells ------------------------------------------------------------------------------
+
+def _cell_text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer():
+            value = int(value)
+        else:
+            return repr(value)
+    if isinstance(value, int):
+        text = str(value)
+        # a 12-digit CCCD typed into a number cell loses its leading zero(s)
+        return text.zfill(12) if 10 <= len(text) <= 11 else text
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- reading one file into a frame of strings --------------------------------------------
+
+@dataclass
+class _Part:
+    """One survey table (a file, or one sheet of a workbook) before normalisation."""
+
+    frame: pl.LazyFrame      # columns: _row and the kept fields (strings, or typed from Parquet)
+    fields: dict[str, str]   # field -> header as written
+    context: dict[str, str]  # file-level district/commune/village names
+    letters: dict[str, str]  # field -> spreadsheet column letter, for the report
+    columnar: bool = False   # Parquet: reading a column again costs little
+
+
+def _letter(index: int) -> str:
+    letters, index = "", index + 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+_KEEP = set(YESNO_FIELDS) | set(LOCATION_FIELDS) | {"age", "birth_year", "cccd"}
+
+
+def _context_from(texts: Iterable[str]) -> dict[str, str]:
+    """District, commune and village named in title lines ("Thôn 3, xã Nga Liên, …")."""
+    out: dict[str, str] = {}
+    patterns = {
+        "village": r"(?:thôn|bản|xóm|tổ dân phố|khu phố|thon|ban|xom)\s+([^,;:\n–-]+)",
+        "commune": r"(?:^|[\s,(])(?:xã|phường|thị trấn|xa|phuong|thi tran)\s+([^,;:\n–-]+)",
+        "district": r"(?:huyện|thị xã|huyen|thi xa)\s+([^,;:\n–-]+)",
+    }
+    for text in texts:
+        for kind, pattern in patterns.items():
+            if kind in out:
+                continue
+            m = re.search(pattern, nfc(text), flags=re.I)
+            if m and m.group(1).strip():
+                value = m.group(1).strip(" .…_")
+                if kind == "village" and fold_words(value).startswith(("xa ", "huyen ")):
+                    continue
+                out[kind] = value
+    return out
+
+
+def _context_from_name(path: Path) -> dict[str, str]:
+    words = re.sub(r"[-_.]+", " ", path.stem)
+    words = re.sub(r"\b(20\d\d|khao sat|du lieu mo phong|truoc trien khai|sau trien khai)\b",
+                   " ", fold_words(words))
+    out = _context_from([words])
+    if "commune" not in out:
+        for unit in units_mod.units():
+            if unit.level == "commune" and f" {fold_words(unit.name)} " in f" {words} ":
+                out["commune"] = unit.name
+                break
+    return out
+
+
+def _part_from_grid(path: Path, sheet: str, rows: list[list[Any]],
+                    many_sheets: bool) -> _Part | None:
+    r, fields = _find_header(rows)
+    if r < 0:
+        return None
+    titles = [_cell_text(v) or "" for row in rows[:r] for v in row]
+    keep = {c: f for c, f in fields.items() if f in _KEEP}
+    end = len(rows)
+    # a signature block ends the table: it sits in the last rows (lower() and one regex)
+    for i in range(max(r + 1, len(rows) - 60), len(rows)):
+        if any(isinstance(v, str) and _FOOTER_RAW.search(v.lower()) for v in rows[i][:8]):
+            end = i
+            break
+    body = rows[r + 1:end]
+    numbers = list(range(r + 2, end + 1))
+    data: dict[str, list[str | None]] = {}
+    for c, f in keep.items():
+        column = [row[c] if c < len(row) else None for row in body]
+        if all(type(v) is str for v in column):  # the common case: text cells
+            data[f] = [v or None for v in column]
+        else:
+            data[f] = [_cell_text(v) for v in column]
+    frame = pl.DataFrame({"_row": numbers, **data},
+                         schema={"_row": pl.Int64, **{f: pl.String for f in data}})
+    context = {**_context_from_name(path), **_context_from(titles)}
+    if many_sheets and "village" not in keep.values():
+        context["village"] = sheet
+    return _Part(frame.lazy(), _headers(keep), context,
+                 {f: _letter(c) for c, f in keep.items()})
+
+
+def _headers(fields: dict[int, str]) -> dict[str, str]:
+    return {f: FIELD_VI.get(f, f) for f in fields.values() if f in _KEEP}
+
+
+def _read_workbook(path: Path) -> list[_Part]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise SourceError(f"không phải bảng tính hợp lệ ({type(exc).__name__})",
+                          path.name) from None
+    names = workbook.sheet_names
+    parts = []
+    for name in names:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:
+            raise SourceError(f"không đọc được trang “{name}”", path.name) from None
+        part = _part_from_grid(path, name, rows, len(names) > 1)
+        del rows  # the grid (with any names and phone numbers) is not kept
+        if part is not None:
+            parts.append(part)
+    return parts
+
+
+def _decode_head(data: bytes) -> tuple[str, str]:
+    for encoding in ("utf-8-sig", "cp1258"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise SourceError("không đọc được mã ký tự của tệp CSV (hãy lưu bằng UTF-8)", "")
+
+
+def _read_csv(path: Path) -> list[_Part]:
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if b"\x00" in head[:4096]:
+        raise SourceError("không phải tệp văn bản CSV", path.name)
+    try:
+        text, encoding = _decode_head(head)
+    except SourceError:
+        text, encoding = head.decode("utf-8", errors="replace"), "utf-8"
+    except UnicodeDecodeError:  # a multibyte character cut at 64 KiB
+        text, encoding = head.decode("utf-8", errors="ignore"), "utf-8"
+    lines = text.splitlines()[:41]
+    sample = "\n".join(lines)
+    counts = {d: sample.count(d) for d in (";", ",", "\t")}
+    delimiter = max(counts, key=counts.get)
+    rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
+    r, fields = _find_header(rows)
+    if r < 0:
+        return []
+    if encoding == "cp1258":
+        source: Any = io.BytesIO(path.read_bytes().decode("cp1258").encode("utf-8"))
+    else:
+        source = path
+    lazy = pl.scan_csv(source, has_header=False, skip_rows=r + 1, separator=delimiter,
+                       infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True,
+                       quote_char='"', row_index_name="_row", row_index_offset=r + 2,
+                       new_columns=None) if not isinstance(source, io.BytesIO) else \
+        pl.read_csv(source, has_header=False, skip_rows=r + 1, separator=delimiter,
+                    infer_schema=False, truncate_ragged_lines=True, row_index_name="_row",
+                    row_index_offset=r + 2).lazy()
+    names = lazy.collect_schema().names()
+    keep = {c: f for c, f in fields.items() if f in _KEEP and c + 1 < len(names)}
+    frame = lazy.select(pl.col("_row").cast(pl.Int64),
+                        *(pl.col(names[c + 1]).alias(f) for c, f in keep.items()))
+    context = {**_context_from_name(path), **_context_from(t for row in rows[:r] for t in row)}
+    return [_Part(frame, _headers(keep), context, {f: _letter(c) for c, f in keep.items()})]
+
+
+def _read_parquet(path: Path) -> list[_Part]:
+    try:
+        schema = pl.read_parquet_schema(path)
+    except Exception as exc:
+        raise SourceError(f"không phải tệp Parquet hợp lệ ({type(exc).__name__})",
+                          path.name) from None
+    names = list(schema)
+    fields = _header_fields(names)
+    if not _is_header(fields):
+        return []
+    keep = {c: f for c, f in fields.items() if f in _KEEP}
+    frame = pl.scan_parquet(path).select(
+        *(pl.col(names[c]).alias(f) for c, f in keep.items())
+    ).with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
+    return [_Part(frame, {f: names[c] for c, f in keep.items()}, _context_from_name(path),
+                  {f: names[c] for c, f in keep.items()}, columnar=True)]
+
+
+def _parts(path: Path) -> list[_Part]:
+    if not path.is_file():
+        raise SourceError("không tìm thấy tệp", str(path))
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return _read_parquet(path)
+    if suffix == ".csv":
+        return _read_csv(path)
+    return _read_workbook(path)
+
+
+def is_synthetic(path: Path) -> bool:
+    """A survey file marked "DỮ LIỆU MÔ PHỎNG" in its name or its Parquet metadata."""
+    if SYNTHETIC_MARK in fold_words(path.stem):
+        return True
+    if path.suffix.lower() == ".parquet":
+        try:
+            meta = pl.read_parquet_metadata(path)
+        except Exception:
+            return False
+        return any(SYNTHETIC_MARK in fold_words(f"{k} {v}") for k, v in meta.items())
+    return False
+
+
+# --- normalising ------------------------------------------------------------------------
+
+def _token(name: str, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(name)
+    if dtype == pl.Boolean:
+        return pl.when(col).then(pl.lit("1")).when(col.not_()).then(pl.lit("0"))
+    if dtype.is_numeric():
+        return col.cast(pl.Float64).cast(pl.String)
+    # NFD spellings (files saved on a Mac) are in _YES/_NO: no per-row normalisation
+    return col.cast(pl.String).str.strip_chars().str.to_lowercase()
+
+
+def _spellings(tokens: Iterable[str]) -> list[str]:
+    return sorted({form for t in tokens for form in (unicodedata.normalize("NFC", t),
+                                                     unicodedata.normalize("NFD", t))})
+
+
+_YES = _spellings(YES)
+_NO = _spellings(NO)
+_YES_ANY_CASE = sorted({v for t in _YES for v in (t, t.upper(), t.capitalize())})
+
+
+def _yesno(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(value: True/False, ok: the cell is a yes/no written one of the accepted ways,
+    filled: the cell is not blank)."""
+    col = pl.col(name)
+    if dtype == pl.Boolean:
+        return col.fill_null(False), pl.lit(True), col.is_not_null()
+    if dtype.is_numeric():
+        return ((col.fill_null(0) == 1), col.is_null() | col.is_in([0, 1]),
+                col.is_not_null())
+    token = _token(name, dtype)
+    return (token.is_in(_YES).fill_null(False), token.is_null() | token.is_in(_YES + _NO),
+            token.fill_null("") != "")
+
+
+def _age(schema: pl.Schema, year: int) -> tuple[pl.Expr, pl.Expr]:
+    """(age in years or null, the age cell was readable)."""
+    exprs = []
+    if "age" in schema:
+        dtype = schema["age"]
+        if dtype.is_numeric():
+            exprs.append(pl.col("age").cast(pl.Float64).floor().cast(pl.Int32, strict=False))
+        else:
+            exprs.append(pl.col("age").cast(pl.String).str.extract(r"(\d{1,3})")
+                         .cast(pl.Int32, strict=False))
+    if "birth_year" in schema:
+        dtype = schema["birth_year"]
+        if dtype.is_numeric():
+            born = pl.col("birth_year").cast(pl.Int32, strict=False)
+        elif dtype in (pl.Date, pl.Datetime):
+            born = pl.col("birth_year").dt.year().cast(pl.Int32)
+        else:
+            born = pl.col("birth_year").cast(pl.String).str.extract(r"((?:19|20)\d\d)") \
+                .cast(pl.Int32, strict=False)
+        exprs.append(pl.lit(year, pl.Int32) - born)
+    if not exprs:
+        return pl.lit(None, pl.Int32), pl.lit(False)
+    age = pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]
+    return age, age.is_not_null()
+
+
+def _cccd(dtype: pl.DataType, salt: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(has an ID, hash of a valid 12-digit number or null, the cell is an invalid number)."""
+    if dtype.is_numeric():
+        text = pl.col("cccd").cast(pl.Int64, strict=False).cast(pl.String).str.zfill(12)
+    else:
+        text = pl.col("cccd").cast(pl.String)
+    # a regex per row costs more than reading the column
+    number = text.str.to_integer(strict=False).is_not_null()
+    valid = number & (text.str.len_bytes() == 12)
+    has = number | text.is_in(_YES_ANY_CASE).fill_null(False)
+    return has, pl.when(valid).then(text.hash(seed=salt)), number & ~valid
+
+
+@dataclass
+class SurveyFile:
+    """What reading one survey file gave: counts only, never a cell's content."""
+
+    path: Path
+    period: str
+    phase: str
+    synthetic: bool
+    rows: int = 0            # data rows met (blank rows excluded)
+    people: int = 0          # rows kept
+    rejected: int = 0        # rows that could not be read or lie outside the survey
+    blank: int = 0           # rows with no field filled (spacers, page breaks)
+    invalid_ids: int = 0     # CCCD cells that are a number but not 12 digits
+    fields: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass
+class Survey:
+    """Every survey file read: one row per person (no personal data) and the reading report."""
+
+    people: pl.DataFrame
+    files: list[SurveyFile]
+    rejects: pl.DataFrame                  # file, row, column, reason
+    duplicates: pl.DataFrame               # per commune: the people counted twice (a count)
+    findings: list[Finding] = field(default_factory=list)
+    grains: pl.DataFrame | None = None     # sums per file and place
+    places: pl.DataFrame | None = None     # place -> the location as written
+
+    def located(self) -> pl.DataFrame:
+        """The people with the location as written, unit codes and canonical names."""
+        resolved = _locate(self.places).join(self.places, on="place")
+        return self.people.join(resolved, on="place", how="left")
+
+    @property
+    def quality(self) -> pl.DataFrame:
+        """Per file: rows, people, rejected, blank, invalid IDs (no personal data)."""
+        return pl.DataFrame(
+            [{"file": f.path.name, "period": f.period, "phase": f.phase,
+              "synthetic": f.synthetic, "rows": f.rows, "people": f.people,
+              "rejected": f.rejected, "blank": f.blank, "invalid_ids": f.invalid_ids,
+              "error": f.error} for f in self.files],
+            schema={"file": pl.String, "period": pl.String, "phase": pl.String,
+                    "synthetic": pl.Boolean, "rows": pl.Int64, "people": pl.Int64,
+                    "rejected": pl.Int64, "blank": pl.Int64, "invalid_ids": pl.Int64,
+                    "error": pl.String})
+
+
+#: One row per person. ``place`` is a key to :attr:`Survey.places`, the location as the
+#: file wrote it (or its title or name gave it); :meth:`Survey.located` resolves it to
+#: units, and :func:`aggregate` does so after grouping — no per-person string is kept,
+#: which is what keeps 3 million rows fast and small.
+PEOPLE_SCHEMA: dict[str, pl.DataType] = {
+    "file": pl.Categorical, "row": pl.Int64, "period": pl.Categorical,
+    "phase": pl.Categorical, "synthetic": pl.Boolean, "place": pl.UInt64, "age": pl.Int32,
+    "has_cccd": pl.Boolean, **{f: pl.Boolean for f in YESNO_FIELDS}, "duplicate": pl.Boolean,
+}
+UNIT_COLUMNS = ("district_code", "district_name", "commune_code", "commune_name",
+                "village_code", "village_name")
+REJECT_SCHEMA = {"file": pl.String, "row": pl.Int64, "column": pl.String,
+                 "reason": pl.String}
+
+
+def _phase_of(path: Path, phase: str) -> str:
+    folded = fold_words(path.stem)
+    if "truoc trien khai" in folded:
+        return "before"
+    if "sau trien khai" in folded:
+        return "after"
+    return phase
+
+
+def _period_of(path: Path, period: str | None) -> str:
+    m = re.search(r"(20\d\d)", path.stem)
+    return m.group(1) if m else (period or "")
+
+
+def _normalise(part: _Part, info: SurveyFile, salt: int
+               ) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+    """Lazily: (rows with the fields read, ``_bad``/``_blank`` flags and a ``place`` key
+    — a hash of the location as written —, the places, and the unreadable rows' reasons as
+    ``_r_<field>`` flags)."""
+    schema = part.frame.collect_schema()
+    year = int(info.period) if info.period.isdigit() else date.today().year
+    text_fields = [f for f in YESNO_FIELDS if f in schema and schema[f] != pl.Boolean
+                   and not schema[f].is_numeric()]
+    age, _ = _age(schema, year)
+    location = [
+        pl.col(f).cast(pl.String).alias(f) if f in schema
+        else pl.lit(part.context.get(f), pl.String).alias(f) for f in LOCATION_FIELDS]
+    # each cell is tokenised once (stripped, lower-cased); every rule below reads the token
+    prepared = part.frame.with_columns(location).with_columns(
+        *(_token(f, schema[f]).alias(f) for f in text_fields), age.alias("_age"))
+    exprs: list[pl.Expr] = []
+    reasons: dict[str, pl.Expr] = {}
+    filled: list[pl.Expr] = []
+    for f in YESNO_FIELDS:
+        if f in text_fields:
+            token = pl.col(f)
+            exprs.append(token.is_in(_YES).fill_null(False).alias(f))
+            reasons[f] = ~(token.is_null() | token.is_in(_YES + _NO))
+            filled.append(token.fill_null("") != "")
+        elif f in schema:
+            value, ok, is_filled = _yesno(f, schema[f])
+            exprs.append(value.alias(f))
+            reasons[f] = ~ok
+            filled.append(is_filled)
+        else:
+            exprs.append(pl.lit(None, pl.Boolean).alias(f))
+    age = pl.col("_age")
+    exprs.append(age.alias("age"))
+    if "cccd" in schema:
+        has, hashed, bad_id = _cccd(schema["cccd"], salt)
+        exprs += [has.alias("has_cccd"), hashed.alias("_id"), bad_id.alias("_bad_id")]
+        filled.append(pl.col("cccd").is_not_null())
+    else:
+        exprs += [pl.lit(None, pl.Boolean).alias("has_cccd"),
+                  pl.lit(None, pl.UInt64).alias("_id"), pl.lit(False).alias("_bad_id")]
+    for f in ("age", "birth_year"):
+        if f in schema:
+            filled.append(pl.col(f).is_not_null())
+    reasons["age"] = age.is_null()
+    reasons["age_range"] = (age < MIN_AGE) | (age > MAX_AGE)
+    reasons["commune"] = pl.col("commune").is_null() & pl.col("commune_code").is_null()
+    blank = ~pl.any_horizontal(filled) if filled else pl.lit(True)
+    located = part.frame.with_columns(location)
+    flagged = prepared.with_columns(
+        pl.any_horizontal(list(reasons.values())).fill_null(True).alias("_bad"),
+        blank.alias("_blank"))
+    # the place key: per level the code column where the file has one, else the name;
+    # one hash per column, combined (a struct hash of six strings costs more than the read)
+    keys = [code if code in schema else name for name, code in
+            (("district", "district_code"), ("commune", "commune_code"),
+             ("village", "village_code"))]
+    hashes = [pl.col(k).hash(seed=i + 1) if k in schema  # a file-wide value is hashed once
+              else pl.lit(part.context.get(k), pl.String).hash(seed=i + 1)
+              for i, k in enumerate(keys)]
+    place = functools.reduce(lambda a, b: a ^ b, hashes).alias("place")
+    if part.columnar:  # a Parquet file: a second read of the location columns is cheap
+        rows = flagged.select("_row", "_bad", "_blank", *exprs, place)
+        places = located.group_by(place).agg(pl.col(LOCATION_FIELDS).first())
+    else:  # text is parsed once: the location comes along on each place's first row only
+        first = pl.col("place").is_first_distinct()
+        rows = flagged.with_columns(place).select(
+            "_row", "_bad", "_blank", *exprs, "place", first.alias("_first"),
+            *(pl.when(first).then(pl.col(f)).alias(f) for f in LOCATION_FIELDS))
+        places = None
+    why = flagged.filter(pl.col("_bad") & ~pl.col("_blank")).select(
+        "_row", *(r.fill_null(False).alias(f"_r_{f}") for f, r in reasons.items()))
+    return rows, places, why
+
+
+def survey_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Survey files among paths: a folder's ``survey/`` subfolders (or the folder itself when
+    it is named ``survey``), and files given by name that are Parquet or under a survey
+    folder."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            roots = [p] if SURVEY_FOLDER in p.resolve().parts else sorted(
+                d for d in p.rglob(SURVEY_FOLDER) if d.is_dir())
+            for root in roots:
+                found.extend(sorted(
+                    f for f in root.rglob("*") if f.is_file()
+                    and f.suffix.lower() in SURVEY_SUFFIXES
+                    and not f.name.startswith(("~$", "."))))
+        elif is_survey_path(p):
+            found.append(p)
+    return list(dict.fromkeys(found))
+
+
+def is_survey_path(path: Path) -> bool:
+    """A file that is survey microdata by its place or kind (not a template table)."""
+    path = Path(path)
+    return path.suffix.lower() == ".parquet" or SURVEY_FOLDER in path.parent.parts
+
+
+def read_surveys(paths: Iterable[str | Path], phase: str = "after",
+                 period: str | None = None) -> Survey:
+    """Read survey files: files given by name, and the survey files of folders (see
+    :func:`survey_files`).
+
+    Parameters
+    ----------
+    phase : "after" (default) or "before": when the survey was made relative to rollout
+    period : the period when a file's name gives no year
+    """
+    salt = random.SystemRandom().getrandbits(63)
+    files: list[SurveyFile] = []
+    people: list[pl.LazyFrame] = []
+    rejects: list[pl.DataFrame] = []
+    letters: dict[str, dict[str, str]] = {}
+    places: list[pl.DataFrame] = []
+    problems: list[Finding] = []
+    paths = [Path(p) for p in paths]
+    named = [p for p in paths if not p.is_dir()]
+    for path in list(dict.fromkeys(named + survey_files(p for p in paths if p.is_dir()))):
+        info = SurveyFile(path, _period_of(path, period), _phase_of(path, phase),
+                          is_synthetic(path))
+        files.append(info)
+        try:
+            parts = _parts(path)
+        except SourceError as exc:
+            info.error = exc.reason
+            problems.append(_load_error(exc.reason, info))
+            continue
+        if not parts:
+            info.error = ("không tìm thấy bảng khảo sát (cần dòng tiêu đề có các cột như "
+                          "“Điện thoại thông minh”, “Tài khoản ngân hàng”, “Tuổi”)")
+            problems.append(_load_error(info.error, info))
+            continue
+        info.synthetic = info.synthetic or any(
+            SYNTHETIC_MARK in fold_words(" ".join(p.context.values())) for p in parts)
+        letters[path.name] = {}
+        frames, place_frames, whys = [], [], []
+        for part in parts:
+            letters[path.name].update(part.letters)
+            rows, where, why = _normalise(part, info, salt)
+            frames.append(rows)
+            place_frames.append(where)
+            whys.append(why)
+        try:
+            found = pl.concat([f.collect() for f in frames], how="diagonal_relaxed")
+            if "_first" in found.columns:
+                place_frames.append(found.filter("_first").select("place", *LOCATION_FIELDS)
+                                    .lazy())
+                found = found.drop("_first", *LOCATION_FIELDS)
+            places.append(pl.concat([f.collect() for f in place_frames if f is not None],
+                                    how="diagonal_relaxed"))
+            blank = found["_blank"]
+            bad = found["_bad"] & ~blank
+            rej_frame = _reasons(pl.concat([w.collect() for w in whys], how="diagonal_relaxed"),
+                                 path) if bad.any() else None
+        except pl.exceptions.PolarsError as exc:
+            info.error = f"không đọc được nội dung ({type(exc).__name__})"
+            problems.append(_load_error(info.error, info))
+            continue
+        info.blank = int(blank.sum())
+        if info.blank or rej_frame is not None:
+            found = found.filter(~(blank | bad))
+        info.fields = tuple(sorted(set().union(*(p.fields for p in parts))))
+        info.people = found.height
+        info.rejected = rej_frame["row"].n_unique() if rej_frame is not None else 0
+        info.invalid_ids = int(found["_bad_id"].sum())
+        info.rows = info.people + info.rejected
+        people.append(found.drop("_bad", "_blank").with_columns(
+            pl.lit(path.name, pl.Categorical).alias("file"),
+            pl.lit(info.period, pl.Categorical).alias("period"),
+            pl.lit(info.phase, pl.Categorical).alias("phase"),
+            pl.lit(info.synthetic).alias("synthetic")))
+        if rej_frame is not None:
+            problems += _reject_findings(rej_frame, info, letters[path.name])
+            rejects.append(rej_frame)
+    if people:
+        frame = pl.concat(people, how="diagonal_relaxed")
+    else:
+        frame = pl.DataFrame(schema={
+            "_row": pl.Int64, **{f: pl.Boolean for f in YESNO_FIELDS}, "age": pl.Int32,
+            "has_cccd": pl.Boolean, "_id": pl.UInt64, "_bad_id": pl.Boolean,
+            "place": pl.UInt64, "file": pl.Categorical, "period": pl.Categorical,
+            "phase": pl.Categorical, "synthetic": pl.Boolean})
+    place_table = pl.concat(places).unique("place", keep="any").sort("place") if places else \
+        pl.DataFrame(schema={"place": pl.UInt64, **{f: pl.String for f in LOCATION_FIELDS}})
+    frame = frame.with_columns(_counted_before(frame["_id"]).alias("duplicate"))
+    flagged = frame.filter(pl.col("duplicate") | pl.col("_bad_id")).select(
+        "place", "duplicate", "_bad_id").join(place_table, on="place", how="left")
+    duplicates = _locate(flagged).group_by(
+        ["district_code", "commune_code", "commune_name"]).agg(
+        pl.col("duplicate").sum().alias("duplicates"),
+        pl.col("_bad_id").sum().alias("invalid_ids"),
+    ).sort("commune_code")
+    frame = frame.rename({"_row": "row"}).select(list(PEOPLE_SCHEMA))  # drops the ID hash
+    grains = _grains(frame, [f.people for f in files if not f.error], place_table)
+    reject_frame = pl.concat(rejects).drop("_field") if rejects else \
+        pl.DataFrame(schema=REJECT_SCHEMA)
+    return Survey(frame, files, reject_frame, duplicates, problems, grains, place_table)
+
+
+def _counted_before(ids: pl.Series) -> pl.Series:
+    """True where the same valid ID appeared on an earlier row. Duplicates are rare: a sort
+    finds the repeated IDs, and only their rows go through a hash set."""
+    ordered = ids.drop_nulls().sort()
+    repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+    if repeated.is_empty():
+        return pl.Series(np.zeros(len(ids), dtype=bool))
+    where = ids.is_in(repeated.implode()).fill_null(False)
+    index = pl.Series(np.flatnonzero(where.to_numpy()))
+    later = ~ids.gather(index).is_first_distinct()
+    out = np.zeros(len(ids), dtype=bool)
+    out[index.filter(later).to_numpy()] = True
+    return pl.Series(out)
+
+
+_REASON_TEXT = {"age_range": f"tuổi ngoài phạm vi khảo sát ({MIN_AGE}–{MAX_AGE})",
+                "commune": "không rõ xã"}
+
+
+def _reasons(why: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """file, row, column, reason — one row per unreadable cell (no cell content)."""
+    flags = [c for c in why.columns if c.startswith("_r_")]
+    long = why.unpivot(index="_row", on=flags).filter(pl.col("value"))
+    field_of = pl.col("variable").str.strip_prefix("_r_")
+    return long.select(
+        pl.lit(path.name).alias("file"), pl.col("_row").alias("row"),
+        field_of.replace({"age_range": "age"}).replace_strict(
+            FIELD_VI, default=field_of).alias("column"),
+        field_of.replace_strict(_REASON_TEXT, default="không đọc được").alias("reason"),
+        field_of.alias("_field"),
+    ).sort("row", "column")
+
+
+_SURVEY_FIX = ("Gửi lại tệp khảo sát (.xlsx, .csv hoặc .parquet) có một dòng tiêu đề gồm các cột "
+               "như “Tuổi”/“Năm sinh”, “Điện thoại thông minh”, “Tài khoản ngân hàng”, "
+               "“Tài khoản VNeID”, “Chữ ký điện tử”, “Xã”, “Thôn”.")
+
+
+def _load_error(detail: str, info: SurveyFile) -> Finding:
+    finding = fnd.make("load_error", {"detail": detail}, source=info.path.name,
+                       period=info.period, synthetic=info.synthetic)
+    return dataclasses.replace(finding, fix=_SURVEY_FIX)
+
+
+def _reject_findings(rejects: pl.DataFrame, info: SurveyFile,
+                     letters: dict[str, str]) -> list[Finding]:
+    """One ``unparseable`` finding per file and column: how many rows, which (no content)."""
+    out = []
+    for (field_,), group in rejects.group_by("_field", maintain_order=True):
+        rows = group["row"].sort().to_list()
+        shown = ", ".join(str(r) for r in rows[:8]) + (", …" if len(rows) > 8 else "")
+        header = "age" if field_ == "age_range" else field_
+        what = {"age_range": f"có tuổi ngoài phạm vi khảo sát ({MIN_AGE}–{MAX_AGE})",
+                "commune": "không rõ xã (thiếu cột hoặc dòng tiêu đề ghi “Xã”)"}.get(
+            field_, "không đọc được")
+        indicator = next((code for code, (f, _, _) in SURVEY_INDICATORS.items()
+                          if f == field_), "")
+        raw = (f"tệp khảo sát {info.path.name}, cột “{FIELD_VI.get(header, header)}”: "
+               f"{format_int(len(rows))} dòng {what} (dòng {shown})")
+        letter = letters.get(header, "")
+        spreadsheet = bool(re.fullmatch(r"[A-Z]{1,3}", letter))
+        out.append(fnd.make("unparseable", {"raw": raw}, indicator=indicator, phase=info.phase,
+                            period=info.period, synthetic=info.synthetic,
+                            source=f"{info.path.name}!{letter}{rows[0]}" if spreadsheet
+                            else f"{info.path.name}!dòng {rows[0]}"))
+    return out
+
+
+# --- units ------------------------------------------------------------------------------
+
+def _slug(text: str) -> str:
+    return fold_words(text).replace(" ", "-")
+
+
+def _locate(frame: pl.DataFrame) -> pl.DataFrame:
+    """Unit codes and canonical names for every (district, commune, village) combination."""
+    keys = [c for c in LOCATION_FIELDS]
+    combos = frame.select(keys).unique()
+    rows = [{**dict(zip(keys, combo, strict=True)), **_resolve_cached(combo)}
+            for combo in combos.iter_rows()]
+    resolved = pl.DataFrame(rows, schema={
+        **{k: pl.String for k in keys}, "_district_code": pl.String,
+        "district_name": pl.String, "_commune_code": pl.String, "commune_name": pl.String,
+        "_village_code": pl.String, "village_name": pl.String})
+    out = frame.join(resolved, on=keys, how="left", nulls_equal=True)
+    return out.drop(keys).rename({"_district_code": "district_code",
+                                  "_commune_code": "commune_code",
+                                  "_village_code": "village_code"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _district(code: str | None, name: str | None) -> units_mod.Unit | None:
+    if code:
+        try:
+            return units_mod.by_code(code.strip())
+        except UnknownUnitError:
+            pass
+    if name:
+        try:
+            unit = units_mod.match(nfc(name), level="district")
+            return unit if unit.level == "district" else None
+        except UnknownUnitError:
+            return None
+    return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _commune(name: str, district_code: str | None) -> units_mod.Unit | None:
+    try:
+        unit = units_mod.match(name, level="commune")
+    except UnknownUnitError:
+        return None
+    if unit.level != "commune" or (district_code and unit.parent_code != district_code):
+        return None
+    return unit
+
+
+@functools.lru_cache(maxsize=65536)
+def _resolve_cached(combo: tuple[str | None, ...]) -> dict[str, str | None]:
+    return _resolve(dict(zip(LOCATION_FIELDS, combo, strict=True)))
+
+
+def _resolve(combo: dict[str, str | None]) -> dict[str, str | None]:
+    """Codes and names of one (district, commune, village) as written: GSO codes where
+    units.csv knows the unit, else ``<district>-<slug>`` and ``<commune>-<slug>``."""
+    district = _district(combo.get("district_code"), combo.get("district"))
+    commune_name = nfc(combo["commune"]) if combo.get("commune") else None
+    commune_code = str(combo["commune_code"]).strip() if combo.get("commune_code") else None
+    known = None
+    if commune_name and not commune_code:
+        known = _commune(commune_name, district.code if district else None)
+    if known is not None:
+        commune_code, commune_name = known.code, known.name
+        if district is None:
+            district = units_mod.by_code(known.parent_code)
+    elif commune_name:
+        commune_name = re.sub(r"^(?i:xã|phường|thị trấn)\s+", "", commune_name)
+        if not commune_code:
+            commune_code = f"{district.code if district else 'x'}-{_slug(commune_name)}"
+    elif commune_code:
+        commune_name = commune_code
+    village_name = nfc(combo["village"]) if combo.get("village") else None
+    village_code = str(combo["village_code"]).strip() if combo.get("village_code") else None
+    if village_name and not village_code:
+        village_code = f"{commune_code}-{_slug(village_name)}"
+    elif village_code and not village_name:
+        village_name = village_code
+    return {"_district_code": district.code if district else None,
+            "district_name": district.name if district else None,
+            "_commune_code": commune_code, "commune_name": commune_name,
+            "_village_code": village_code, "village_name": village_name}
+
+
+# --- indicators -------------------------------------------------------------------------
+
+_LEVEL_KEYS = {
+    "village": ("village_code", "village_name"),
+    "commune": ("commune_code", "commune_name"),
+    "district": ("district_code", "district_name"),
+}
+
+
+def _sums() -> list[pl.Expr]:
+    sums = []
+    for code, (f, min_age, _) in SURVEY_INDICATORS.items():
+        eligible = (pl.col("age") >= min_age) & pl.col(f).is_not_null() & ~pl.col("duplicate")
+        sums += [(eligible & pl.col(f)).sum().alias(f"{code}_num"),
+                 eligible.sum().alias(f"{code}_den")]
+    return sums
+
+
+_GRAIN = ["file", "period", "phase", "synthetic", *LOCATION_FIELDS]
+
+
+def _grains(people: pl.DataFrame, heights: list[int], places: pl.DataFrame) -> pl.DataFrame:
+    """Sums per file and place. Each file is a slice of ``people`` (no copy) grouped by its
+    place key; file, period, phase and synthetic are constant in it."""
+    out, offset = [], 0
+    constant = ["file", "period", "phase", "synthetic"]
+    for height in heights:
+        part = people.slice(offset, height)
+        offset += height
+        if part.is_empty():
+            continue
+        first = part.select(constant).row(0, named=True)
+        out.append(part.group_by("place").agg(*_sums()).with_columns(
+            pl.lit(v, dtype=pl.String if k != "synthetic" else pl.Boolean).alias(k)
+            for k, v in first.items()))
+    if not out:
+        return pl.DataFrame(schema={"place": pl.UInt64, **{c: pl.String for c in _GRAIN}})
+    summed = pl.concat(out, how="vertical_relaxed")
+    return summed.join(places, on="place", how="left").drop("place")
+
+
+def aggregate(people: Survey | pl.DataFrame | pl.LazyFrame,
+              levels: Sequence[str] = LEVELS) -> pl.DataFrame:
+    """Numerators and denominators of the survey indicators per unit, long format.
+
+    Columns: unit_level, unit_code, unit_name, period, phase, synthetic, indicator,
+    numerator, denominator, files. One pass over the people, grouped by the location as
+    written; units are resolved on those few thousand groups, then summed per level.
+    """
+    if isinstance(people, Survey):
+        base = people.grains
+    else:  # a people table with the location columns as written
+        base = people.lazy().group_by(_GRAIN).agg(*_sums()).collect()
+    base = _locate(base)
+    parts = [f"{c}_{p}" for c in SURVEY_INDICATORS for p in ("num", "den")]
+    out = []
+    for level in levels:
+        code_col, name_col = _LEVEL_KEYS[level]
+        keys = ["period", "phase", "synthetic", code_col, name_col]
+        sub = base.filter(pl.col(code_col).is_not_null())
+        if sub.is_empty():
+            continue
+        agg = sub.group_by(keys).agg(*(pl.col(c).sum() for c in parts),
+                                     pl.col("file").unique().sort().alias("files"))
+        long = agg.unpivot(index=[*keys, "files"], on=parts).with_columns(
+            pl.col("variable").str.slice(0, 4).alias("indicator"),
+            pl.col("variable").str.slice(5).alias("part")).drop("variable")
+        wide = long.pivot(on="part", index=[*keys, "files", "indicator"], values="value")
+        out.append(wide.rename({code_col: "unit_code", name_col: "unit_name",
+                                "num": "numerator", "den": "denominator"})
+                   .with_columns(pl.lit(level).alias("unit_level")))
+    if not out:
+        return pl.DataFrame(schema={"unit_level": pl.String, "unit_code": pl.String,
+                                    "unit_name": pl.String, "period": pl.String,
+                                    "phase": pl.String, "synthetic": pl.Boolean,
+                                    "indicator": pl.String, "numerator": pl.Int64,
+                                    "denominator": pl.Int64, "files": pl.List(pl.String)})
+    return pl.concat(out, how="diagonal_relaxed").select(
+        "unit_level", "unit_code", "unit_name", "period", "phase", "synthetic", "indicator",
+        "numerator", "denominator", "files").sort(["unit_level", "unit_code", "indicator"])
+
+
+def _source(files: list[str]) -> str:
+    if len(files) <= 3:
+        return ", ".join(files)
+    return f"{', '.join(files[:3])}, … ({len(files)} tệp khảo sát)"
+
+
+def indicators(survey: Survey | pl.DataFrame, catalog: Catalog | None = None,
+               levels: Sequence[str] = LEVELS) -> pl.DataFrame:
+    """The survey's indicators as observations (:data:`bakhong.load.OBSERVATION_SCHEMA`),
+    ``origin`` = "survey", ``source`` naming the survey file(s)."""
+    catalog = catalog or load_catalog()
+    agg = aggregate(survey, levels).filter(pl.col("denominator") > 0)
+    rows = []
+    for r in agg.iter_rows(named=True):
+        target = catalog.target(r["indicator"], r["unit_code"], r["period"])
+        num, den = r["numerator"], r["denominator"]
+        who = SURVEY_INDICATORS[r["indicator"]][2]
+        rows.append({
+            "unit_code": r["unit_code"], "unit_name": r["unit_name"],
+            "unit_level": r["unit_level"], "period": r["period"], "indicator": r["indicator"],
+            "phase": r["phase"], "value": num / den, "qualifier": "=",
+            "numerator": float(num), "denominator": float(den),
+            "target": target.value if target else None,
+            "target_qualifier": target.qualifier if target else None,
+            "raw": f"Khảo sát: {format_int(num)}/{format_int(den)} {who}",
+            "source": _source(r["files"]), "status": "ok", "tolerance": 0.0, "stated": False,
+            "target_stated": None, "evidence": None, "synthetic": r["synthetic"],
+            "file": _source(r["files"]), "origin": "survey",
+        })
+    return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA) if rows else \
+        pl.DataFrame(schema=OBSERVATION_SCHEMA)
+
+
+# --- survey against report ----------------------------------------------------------------
+
+def _comparison_settings() -> dict[str, Any]:
+    return fnd._rules_file().get("external_comparison", {"rule": "related_inconsistent",
+                                                        "tolerance": 0.33})
+
+
+def compare(observations: pl.DataFrame, catalog: Catalog | None = None) -> list[Finding]:
+    """A district's or commune's reported value against its survey value (WHO DQR external
+    comparison): outside ±tolerance relative to the survey value is a finding.
+
+    Only figures of the same unit, period, indicator and phase are compared, and a real
+    report only with a real survey (a synthetic one only with a synthetic one).
+    """
+    if "origin" not in observations.columns or observations.is_empty():
+        return []
+    catalog = catalog or load_catalog()
+    settings = _comparison_settings()
+    tolerance = float(settings["tolerance"])
+    key = ["unit_code", "period", "indicator", "phase", "synthetic"]
+    survey = observations.filter(
+        (pl.col("origin") == "survey") & pl.col("unit_level").is_in(["district", "commune"])
+        & pl.col("value").is_not_null()
+    ).select(*key, pl.col("value").alias("survey_value"), pl.col("numerator").alias("s_num"),
+             pl.col("denominator").alias("s_den"), pl.col("source").alias("survey_source"))
+    report = observations.filter(
+        (pl.col("origin").fill_null("table") != "survey") & (pl.col("status") == "ok")
+        & pl.col("value").is_not_null())
+    pairs = report.join(survey, on=key, how="inner")
+    out = []
+    for row in pairs.iter_rows(named=True):
+        s, v = row["survey_value"], row["value"]
+        relative = (v - s) / s if s else (float("inf") if v else 0.0)
+        if abs(relative) <= tolerance + 1e-9:
+            continue
+        code = row["indicator"]
+        label = catalog[code].short if code in catalog else ""
+        caveat = (" (khảo sát chỉ gồm người từ 15 tuổi, còn báo cáo tính trên tổng số dân)"
+                  if code == "TC08" else "")
+        diff = "vô hạn" if relative == float("inf") else format_percent(abs(relative))
+        detail = (
+            f"chỉ tiêu {code} ({label}), {fnd.PHASE_VI.get(row['phase'], '')}: báo cáo ghi "
+            f"{format_percent(v, qualifier=row['qualifier'] or '=')} nhưng khảo sát người dân "
+            f"({row['survey_source']}) cho {format_percent(s)} "
+            f"({format_int(row['s_num'])}/{format_int(row['s_den'])}){caveat} — chênh "
+            f"{diff} so với số liệu khảo sát, vượt ngưỡng ±{format_percent(tolerance, 0)} "
+            f"(đối chiếu với nguồn bên ngoài theo WHO DQR)")
+        finding = fnd.make(
+            settings["rule"], {"detail": detail},
+            unit_code=row["unit_code"], unit_name=row["unit_name"] or "",
+            period=row["period"] or "", indicator=code, phase=row["phase"] or "",
+            value=v, source=row["source"] or "", synthetic=bool(row["synthetic"]))
+        out.append(dataclasses.replace(finding, expected=f"{format_percent(s)} (khảo sát)"))
+    return out

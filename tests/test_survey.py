@@ -1,0 +1,354 @@
+"""Survey microdata: headers, yes/no cells, ages, units, unreadable rows, duplicates,
+indicators, the survey-versus-report comparison and the synthetic generator."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import document
+
+from bakhong import survey, survey_synth
+from bakhong.checks import check, check_paths, load_paths
+from bakhong.load import table_files
+from bakhong.template import Document, write
+
+
+def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8-sig") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("header", "field"), [
+    ("Họ và tên", "name"), ("HO TEN", "name"), ("Số CCCD", "cccd"),
+    ("so can cuoc cong dan", "cccd"),
+    ("CMND/CCCD", "cccd"), ("Số điện thoại", "phone_number"), ("SĐT", "phone_number"),
+    ("Điện thoại", "phone"), ("Có điện thoại thông minh", "smartphone"),
+    ("Dien thoai thong minh", "smartphone"), ("Thuê bao chính chủ", "sim_own"),
+    ("SIM chinh chu", "sim_own"), ("Tài khoản định danh điện tử (VNeID)", "vneid"),
+    ("VNeID", "vneid"), ("TK dịch vụ công trực tuyến", "dvc"), ("Tài khoản ngân hàng", "bank"),
+    ("Tai khoan thanh toan", "bank"), ("Chữ ký điện tử", "esign"), ("chu ky so", "esign"),
+    ("Năm sinh", "birth_year"), ("Ngày tháng năm sinh", "birth_year"), ("Tuổi", "age"),
+    ("Thôn", "village"), ("Tên thôn/bản", "village"), ("Xã", "commune"),
+    ("Xã/phường/thị trấn", "commune"), ("Huyện", "district"), ("Mã xã", "commune_code"),
+    ("Giới tính", None), ("Ghi chú", None), ("STT", None),
+])
+def test_headers_with_or_without_diacritics(header, field):
+    assert survey.classify_header(header) == field
+    assert survey.classify_header(unicodedata.normalize("NFD", header)) == field
+
+
+HEADER = ["STT", "Họ và tên", "Số CCCD", "Tuổi", "Số điện thoại", "Thôn", "Điện thoại",
+          "Điện thoại thông minh", "Thuê bao chính chủ", "Tài khoản VNeID",
+          "Tài khoản dịch vụ công", "Tài khoản ngân hàng", "Chữ ký điện tử"]
+
+
+def test_yes_no_written_every_way_and_unreadable_rows_reported(tmp_path):
+    rows = [
+        ["Phiếu khảo sát người từ 15 tuổi trở lên — xã Nga Liên, huyện Nga Sơn"],
+        HEADER,
+        [1, "A", "038090000001", 40, "0912000001", "Thôn 1", "x", "có", "Có", "1", "TRUE",
+         "co", "X"],
+        [2, "B", "038090000002", 30, "0912000002", "Thôn 1", "", "không", "0", "FALSE", "",
+         "khong", "chưa"],
+        [3, "C", "038090000003", 16, "0912000003", "Thôn 2", "x", "x", "", "", "", "x", ""],
+        [4, "D", "038090000004", 50, "0912000004", "Thôn 2", "x", "??", "", "", "", "x", ""],
+        [5, "E", "038090000005", "không rõ", "0912000005", "Thôn 2", "x", "x", "", "", "", "",
+         ""],
+        [6, "F", "038090000006", 9, "0912000006", "Thôn 2", "", "", "", "", "", "", ""],
+        ["", "", "", "", "", "", "", "", "", "", "", "", ""],
+        [7, "G", "038090000007", "45 tuổi", "0912000007", "Thôn 2", "v", "✓", "", "", "", "",
+         ""],
+    ]
+    path = write_csv(tmp_path / "survey" / "nga-lien-2023.csv", rows)
+    found = survey.read_surveys([path])
+    people = found.located().sort("row")
+    assert people["row"].to_list() == [3, 4, 5, 10]
+    first = people.row(0, named=True)
+    assert all(first[f] for f in survey.YESNO_FIELDS)
+    second = people.row(1, named=True)
+    assert not any(second[f] for f in survey.YESNO_FIELDS)
+    assert people["age"].to_list() == [40, 30, 16, 45]
+    assert set(people["commune_code"]) == {"16159"} and set(people["district_code"]) == {"401"}
+    assert people["village_code"].to_list()[:2] == ["16159-thon-1"] * 2
+    assert set(people["period"]) == {"2023"} and set(people["phase"]) == {"after"}
+    # unreadable: row 6 ("??" smartphone), row 7 (age), row 8 (aged 9); row 9 blank
+    rejects = found.rejects.sort("row")
+    assert rejects.select("row", "column").rows() == [
+        (6, "Điện thoại thông minh"), (7, "Tuổi"), (8, "Tuổi")]
+    assert found.files[0].rejected == 3 and found.files[0].people == 4
+    messages = [f.message for f in found.findings]
+    assert len(messages) == 3 and all(f.rule == "unparseable" for f in found.findings)
+    smart = next(f for f in found.findings if f.indicator == "TC06")
+    assert "dòng 6" in smart.message and "??" not in smart.message
+    assert smart.source == "nga-lien-2023.csv!H6"
+
+
+def test_workbook_read_with_calamine_location_from_title_and_sheets(tmp_path):
+    head = ["Họ tên", "CCCD", "Năm sinh", "Dien thoai thong minh", "Tai khoan ngan hang",
+            "VNeID", "Chu ky dien tu"]
+    sheets = {
+        "Thon Dong": [["UBND XÃ NGA LIÊN, HUYỆN NGA SƠN"], [], head,
+                      ["Người 1", 38090000011, 1980, "x", "x", "x", ""],
+                      ["Người 2", "038090000012", 2008, "x", "", "x", ""],
+                      ["", "", "", "", "", "", ""],
+                      ["NGƯỜI LẬP BIỂU", "", "", "", "", "", ""]],
+        "Thon Tay": [["UBND XÃ NGA LIÊN, HUYỆN NGA SƠN"], head,
+                     ["Người 3", "038090000011", 1990, "", "x", "", "x"],
+                     ["Người 4", "12345", 1970, "x", "x", "x", "x"]],
+    }
+    path = write_xlsx(tmp_path / "khao-sat-2024.xlsx", sheets)
+    found = survey.read_surveys([path])
+    people = found.located().sort("village_name", "row")
+    assert people["village_name"].to_list() == ["Thon Dong", "Thon Dong", "Thon Tay", "Thon Tay"]
+    assert people["age"].to_list() == [44, 16, 34, 54]
+    assert set(people["commune_code"]) == {"16159"}
+    # 38090000011 (a number cell that lost its leading zero) is the same person as
+    # "038090000011": counted twice, once in the indicators
+    assert people["duplicate"].to_list() == [False, False, True, False]
+    assert found.duplicates.select("commune_code", "duplicates", "invalid_ids").rows() == [
+        ("16159", 1, 1)]
+    assert "_id" not in found.people.columns and "cccd" not in found.people.columns
+    obs = survey.indicators(found)
+    district = obs.filter(unit_level="district").sort("indicator")
+    # TC06, TC09 count adults (18+): the 16-year-old is outside their denominator
+    assert district.select("indicator", "numerator", "denominator").rows() == [
+        ("TC06", 2.0, 2.0), ("TC07", 2.0, 3.0), ("TC08", 3.0, 3.0), ("TC09", 1.0, 2.0)]
+    assert district["unit_code"].unique().to_list() == ["401"]
+    assert set(obs["origin"]) == {"survey"} and set(obs["source"]) == {"khao-sat-2024.xlsx"}
+    assert "từ 15 tuổi" in district.filter(indicator="TC08")["raw"][0]
+
+
+def test_a_missing_column_gives_no_indicator_not_a_zero(tmp_path):
+    path = write_csv(tmp_path / "survey" / "x-2024.csv", [
+        ["Xã", "Huyện", "Tuổi", "Điện thoại thông minh", "Tài khoản ngân hàng"],
+        ["Nga Liên", "Nga Sơn", 30, "x", ""], ["Nga Liên", "Nga Sơn", 20, "", "x"]])
+    obs = survey.indicators(survey.read_surveys([path]))
+    assert set(obs["indicator"]) == {"TC06", "TC07"}
+
+
+def test_table_files_skip_survey_folders_and_survey_files_find_them(tmp_path, make_file):
+    make_file("386-ba-thuoc-2024.xlsx")
+    write_csv(tmp_path / "survey" / "a.csv", [HEADER])
+    (tmp_path / "survey" / "b.parquet").write_bytes(b"")
+    assert [p.name for p in table_files([tmp_path])] == ["386-ba-thuoc-2024.xlsx"]
+    assert table_files([tmp_path / "survey"]) == []
+    assert [p.name for p in survey.survey_files([tmp_path])] == ["a.csv", "b.parquet"]
+
+
+def test_a_broken_survey_file_is_a_load_error_not_a_crash(tmp_path):
+    (tmp_path / "survey").mkdir()
+    (tmp_path / "survey" / "hong.parquet").write_bytes(b"not parquet")
+    (tmp_path / "survey" / "hong.xlsx").write_bytes(b"not a workbook")
+    write_csv(tmp_path / "survey" / "khong-phai.csv", [["a", "b"], ["1", "2"]])
+    found = survey.read_surveys([tmp_path])
+    assert sorted(f.source for f in found.findings if f.rule == "load_error") == [
+        "hong.parquet", "hong.xlsx", "khong-phai.csv"]
+    assert found.people.height == 0 and survey.indicators(found).height == 0
+
+
+# --- the synthetic province and the comparison ---------------------------------------------
+
+def survey_findings(findings: pl.DataFrame) -> pl.DataFrame:
+    """The survey-versus-report findings (related_inconsistent is shared with the checks of
+    related indicators inside a unit, whose messages do not name the survey)."""
+    return findings.filter((pl.col("rule") == "related_inconsistent")
+                           & pl.col("message").str.contains("khảo sát người dân"))
+
+
+def _province(folder: Path, changes: dict[str, dict] | None = None) -> Path:
+    """Three synthetic district tables, with cells for TC06–TC09."""
+    changes = changes or {}
+    for code, name, after in (("386", "Bá Thước", 0.7), ("401", "Nga Sơn", 0.85),
+                              ("396", "Thường Xuân", 0.6)):
+        doc = document(f"UBND huyện {name}",
+                       **{c: {"after": after} for c in ("TC06", "TC07", "TC08", "TC09")})
+        cells = {**doc.cells, **{c: {**doc.cells[c], **v} for c, v in
+                                 changes.get(code, {}).items()}}
+        write(folder / f"{code}-x-2024.xlsx",
+              Document(doc.unit_title, "2024", cells, synthetic=True))
+    return folder
+
+
+def test_generator_agrees_with_the_tables_and_is_deterministic(tmp_path):
+    tables = _province(tmp_path / "tables")
+    a = survey_synth.synth_survey(tables, tmp_path / "a" / "survey", seed=5, people=20_000)
+    b = survey_synth.synth_survey(tables, tmp_path / "b" / "survey", seed=5, people=20_000)
+    assert [p.name for p in a] == ["khao-sat-2024-du-lieu-mo-phong.parquet"]
+    assert a[0].read_bytes() == b[0].read_bytes()
+    assert "DỮ LIỆU MÔ PHỎNG" in pl.read_parquet_metadata(a[0])["bakhong"]
+    raw = pl.read_parquet(a[0])
+    assert raw.height == 20_000
+    assert raw["Số CCCD"].str.starts_with("999").all()
+    assert raw["Họ và tên"].str.starts_with("Người Mô Phỏng").all()
+    found = survey.read_surveys([a[0]])
+    assert found.files[0].synthetic and found.people["duplicate"].sum() > 0
+    obs = survey.indicators(found)
+    assert obs["synthetic"].all()
+    district = obs.filter(unit_level="district")
+    expected = {"386": 0.7, "401": 0.85, "396": 0.6}
+    for row in district.iter_rows(named=True):
+        assert abs(row["value"] - expected[row["unit_code"]]) < 0.05, row
+    # the survey agrees with the tables: no survey-versus-report finding
+    observations, findings = check_paths([tables, a[0]])
+    assert survey_findings(findings).is_empty()
+    assert set(observations["origin"].fill_null("table")) == {"table", "survey"}
+
+
+def test_a_report_far_from_its_survey_is_a_finding_with_both_figures(tmp_path):
+    tables = _province(tmp_path / "raw" / "tables")
+    survey_synth.synth_survey(tables, tmp_path / "raw" / "survey", seed=2, people=20_000)
+    # Nga Sơn now reports 100% bank accounts where its survey finds about 85% (+18%: fine)
+    # and Thường Xuân 95% smartphones where its survey finds about 60% (+58%: a finding)
+    _province(tmp_path / "raw" / "tables", {"401": {"TC07": {"after": 1.0}},
+                                             "396": {"TC06": {"after": 0.95}}})
+    _, findings = check_paths([tmp_path / "raw"])
+    found = survey_findings(findings)
+    assert found.select("unit_code", "indicator", "phase", "severity").rows() == [
+        ("396", "TC06", "after", "warning")]
+    message = found["message"][0]
+    assert message.startswith("Số liệu không khớp nhau:")
+    assert "95%" in message and "khảo sát" in message and "±33%" in message
+    survey_value = found["expected"][0]
+    assert survey_value.split(" ")[0] in message
+    assert found["source"][0].startswith("396-x-2024.xlsx!")
+
+
+def test_tc08_comparison_says_the_survey_covers_only_15_plus(tmp_path):
+    tables = _province(tmp_path / "raw" / "tables")
+    survey_synth.synth_survey(tables, tmp_path / "raw" / "survey", seed=2, people=9_000)
+    _province(tmp_path / "raw" / "tables", {"386": {"TC08": {"after": 0.3}}})
+    loaded = load_paths([tmp_path / "raw"])
+    findings = survey_findings(check(loaded.observations, loaded.problems))
+    assert findings["indicator"].to_list() == ["TC08"]
+    assert "chỉ gồm người từ 15 tuổi" in findings["message"][0]
+
+
+def test_a_real_report_is_not_compared_with_a_synthetic_survey(tmp_path):
+    tables = _province(tmp_path / "synthetic")
+    survey_synth.synth_survey(tables, tmp_path / "raw" / "survey", seed=2, people=5_000)
+    write(tmp_path / "raw" / "tables" / "396-real-2024.xlsx",
+          document("UBND huyện Thường Xuân", TC06={"after": 0.1}))
+    _, findings = check_paths([tmp_path / "raw"])
+    assert survey_findings(findings).is_empty()
+
+
+def test_generator_writes_csv_and_xlsx_per_commune_that_read_back_the_same(tmp_path):
+    tables = _province(tmp_path / "tables")
+    frame = survey_synth.generate(check_paths([tables])[0], seed=1, people=1_500)
+    parquet = survey_synth.write(frame, tmp_path / "p", "2024", "parquet")
+    per_commune = survey_synth.write(frame, tmp_path / "x", "2024", "xlsx")
+    assert len(per_commune) > 3
+    assert all("du-lieu-mo-phong" in p.name for p in per_commune)
+    a = survey.indicators(survey.read_surveys(parquet)).select("unit_code", "indicator",
+                                                              "numerator", "denominator")
+    b = survey.indicators(survey.read_surveys(per_commune)).select(
+        "unit_code", "indicator", "numerator", "denominator")
+    assert a.sort(a.columns).equals(b.sort(b.columns))
+    assert survey.read_surveys(per_commune).files[0].synthetic
+
+
+def test_cli_ingest_adds_survey_indicators_and_check_reports_the_gap(tmp_path):
+    import json
+
+    from test_cli import run
+
+    raw = tmp_path / "raw"
+    _province(raw / "tables")
+    out = run("synth-survey", "--seed", "9", "--from", str(raw / "tables"), "--out",
+              str(raw / "survey"), "--people", "12000")
+    assert out.returncode == 0, out.stderr
+    assert "DỮ LIỆU MÔ PHỎNG" in out.stdout
+    _province(raw / "tables", {"386": {"TC09": {"after": 0.2}}})
+    out = run("ingest", str(raw), "--out", str(tmp_path / "processed"))
+    assert out.returncode == 0, out.stderr
+    assert "Khảo sát người dân: 12.000 người" in out.stdout
+    manifest = json.loads((tmp_path / "processed" / "manifest.json").read_text())
+    entry = next(f for f in manifest["files"] if f["kind"] == "survey")
+    assert entry["path"] == "survey/khao-sat-2024-du-lieu-mo-phong.parquet"
+    assert entry["people"] == 12_000 and entry["synthetic"] and entry["observations"] > 0
+    obs = pl.read_parquet(tmp_path / "processed" / "observations.parquet")
+    survey_rows = obs.filter(origin="survey")
+    assert set(survey_rows["unit_level"]) == {"district", "commune", "village"}
+    assert set(survey_rows["indicator"]) == {"TC06", "TC07", "TC08", "TC09"}
+    assert survey_rows.filter(unit_level="district")["unit_code"].sort().to_list() == \
+        ["386"] * 4 + ["396"] * 4 + ["401"] * 4
+    findings = pl.read_parquet(tmp_path / "processed" / "findings.parquet")
+    assert survey_findings(findings).select("unit_code", "indicator").rows() == [("386", "TC09")]
+    out = run("check", str(raw))
+    assert "related_inconsistent" in out.stdout and "khảo sát người dân" in out.stdout
+    assert "20%" in out.stdout
+    assert "Khảo sát người dân: 1 tệp, 12.000 người" in out.stdout
+    out = run("check", str(raw), "--json")
+    rows = json.loads(out.stdout)
+    assert [r["indicator"] for r in rows if r["rule"] == "related_inconsistent"
+            and "khảo sát người dân" in r["message"]] == ["TC09"]
+
+
+def test_cli_synth_survey_bad_source_exits_2(tmp_path):
+    from test_cli import run
+
+    out = run("synth-survey", "--from", str(tmp_path / "nowhere"), "--out", str(tmp_path))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    (tmp_path / "empty").mkdir()
+    out = run("synth-survey", "--from", str(tmp_path / "empty"), "--out", str(tmp_path / "o"))
+    assert out.returncode == 2 and "bakhong:" in out.stderr
+
+
+def test_survey_of_the_synthetic_province_uses_its_communes(tmp_path):
+    """``bakhong synth --level commune`` then ``synth-survey``: the survey's communes are the
+    province's ("396-01"), so reports and survey meet at commune level as well."""
+    from bakhong.synth import synthesize
+
+    synthesize(3, tmp_path / "synthetic", level="commune")
+    obs = check_paths(sorted((tmp_path / "synthetic").glob("396-*")))[0]  # Thường Xuân's
+    communes = set(obs.filter(unit_level="commune")["unit_code"])
+    assert len(communes) > 5
+    paths = survey_synth.synth_survey(obs, tmp_path / "survey", seed=1, people=5_000)
+    survey_obs = survey.indicators(survey.read_surveys(paths))
+    surveyed = set(survey_obs.filter(unit_level="commune")["unit_code"])
+    assert surveyed == communes
+    name = survey_obs.filter(unit_level="commune")["unit_name"][0]
+    assert name.startswith("Mô phỏng ") and " – " in name
+
+
+def test_generator_does_not_copy_a_rate_the_checks_show_wrong(tmp_path):
+    tables = _province(tmp_path / "tables", {"386": {"TC07": {"after": "120%"}}})
+    observations, findings = check_paths([tables])
+    rates = survey_synth.district_rates(observations, findings)
+    assert "TC07" not in rates["386"] and rates["401"]["TC07"] == 0.85
+    assert survey_synth.district_rates(observations)["386"]["TC07"] == 1.0
+
+
+def test_reports_read_the_reported_figures_not_the_survey_rows(tmp_path):
+    from bakhong.indicators import read_processed
+    from bakhong.ingest import ingest
+
+    raw = tmp_path / "raw"
+    _province(raw / "tables")
+    survey_synth.synth_survey(raw / "tables", raw / "survey", seed=1, people=3_000)
+    ingest(raw, tmp_path / "processed")
+    written = pl.read_parquet(tmp_path / "processed" / "observations.parquet")
+    assert written.filter(origin="survey").height > 0
+    observations, _ = read_processed(tmp_path / "processed")
+    assert observations.filter(pl.col("origin") == "survey").is_empty()
+    assert observations.filter(unit_code="386", indicator="TC06", phase="after").height == 1
