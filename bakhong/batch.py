@@ -37,11 +37,7 @@ from . import config, indicators, report, tables
 from . import units as units_mod
 from .errors import UnknownUnitError, UsageError
 
-# jsonschema (under nbformat) imports the optional rfc3987_syntax when it is installed, which
-# compiles a lark grammar at import: 3.5 s per process here, to check "iri" string formats
-# that notebook validation never uses. Marking it absent keeps every worker's start short.
-if "jsonschema" not in sys.modules:
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+config.skip_slow_optional_imports()  # before nbformat: every worker's start stays short
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 DISTRICT_NOTEBOOK = "district_report.ipynb"

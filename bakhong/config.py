@@ -34,3 +34,18 @@ def reports_dir(root: Path | None = None) -> Path:
 
 def reference_dir(root: Path | None = None) -> Path:
     return raw_dir(root) / "reference"
+
+
+def skip_slow_optional_imports() -> None:
+    """Mark the optional ``rfc3987_syntax`` as absent before jsonschema is first imported.
+
+    jsonschema (imported by nbformat, which plotly's renderers and papermill import) loads
+    ``rfc3987_syntax`` when it is installed, and that compiles a grammar at import: about 3 s
+    here, only to check "iri" string formats that neither notebook validation nor bakhong
+    uses. Without it jsonschema simply does not check that format. Called by the batch
+    workers and the explorer, where start-up time is what the user waits for.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]

@@ -571,6 +571,7 @@ def _write_html(path: Path, widget: Any, header: str, findings: str) -> None:
 
 
 def _build(data: Data, selection: Selection, export_dir: Path) -> Explorer:
+    config.skip_slow_optional_imports()  # the first open waits on these imports
     import ipywidgets as w
     import plotly.graph_objects as go
 

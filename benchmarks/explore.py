@@ -52,6 +52,7 @@ import time, sys
 t0 = time.perf_counter()
 import bakhong
 t1 = time.perf_counter()
+bakhong.config.skip_slow_optional_imports()  # as explore() does before its imports
 import ipywidgets, plotly.graph_objs._figurewidget  # what explore() imports first
 t2 = time.perf_counter()
 ex = bakhong.explore(interactive=True)
