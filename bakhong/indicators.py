@@ -290,17 +290,21 @@ def value_text(value: float | None, qualifier: str | None = "=", raw: str | None
 
 
 def change_text(delta: float | None, after_qualifier: str | None = "=") -> str:
-    """A change in percentage points: "+61,3 điểm %", "hơn +73,8 điểm %" when the value after
-    is a lower bound.
+    """A change in percentage points, in words: "tăng 61,3 điểm %", "giảm 2 điểm %"; when the
+    value after is a lower bound ("trên 90%") the change is too: "tăng hơn 55 điểm %".
 
-    >>> change_text(0.738, ">"), change_text(-0.02)
-    ('hơn +73,8 điểm %', '−2 điểm %')
+    >>> change_text(0.738, ">"), change_text(-0.02), change_text(0.0)
+    ('tăng hơn 73,8 điểm %', 'giảm 2 điểm %', 'không đổi')
     """
     if delta is None or (isinstance(delta, float) and math.isnan(delta)):
         return "—"
-    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    text = f"{sign}{format_number(abs(delta) * 100, 1)} điểm %"
-    return f"hơn {text}" if (after_qualifier or "=") in (">", "≥") else text
+    lower_bound = (after_qualifier or "=") in (">", "≥")
+    if abs(delta) < 5e-4:
+        return "tăng" if lower_bound else "không đổi"
+    points = f"{format_number(abs(delta) * 100, 1)} điểm %"
+    if delta > 0:
+        return f"tăng hơn {points}" if lower_bound else f"tăng {points}"
+    return f"giảm chưa đến {points}" if lower_bound else f"giảm {points}"
 
 
 def attained_text(attained: bool | None, target: float | None = None) -> str:

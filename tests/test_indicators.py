@@ -37,7 +37,7 @@ def test_thuong_xuan_as_the_source_gives_it(thuong_xuan):
     k1 = row["K1"]
     assert indicators.value_text(k1["after"], k1["after_qualifier"], k1["after_raw"]) == \
         "trên 90%"
-    assert indicators.change_text(k1["change"], k1["after_qualifier"]) == "hơn +55 điểm %"
+    assert indicators.change_text(k1["change"], k1["after_qualifier"]) == "tăng hơn 55 điểm %"
     tc09 = row["TC09"]
     assert indicators.value_text(tc09["after"], tc09["after_qualifier"], tc09["after_raw"]) == \
         "45,75%"
