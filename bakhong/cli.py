@@ -60,22 +60,23 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
     name = table.unit.full_name if table.unit else "(không rõ đơn vị)"
     print(f"{name} — {table.period or '?'}{' — DỮ LIỆU MÔ PHỎNG' if table.synthetic else ''}")
+    def shown(row: dict) -> str:
+        if row["value"] is None:
+            return _STATUS_VI.get(row["status"], row["status"])
+        return format_percent(row["value"], qualifier=row["qualifier"] or "=")
+
     for row in rows:
-        shown = format_percent(row["value"], qualifier=row["qualifier"] or "=") \
-            if row["value"] is not None else _STATUS_VI.get(row["status"], row["status"])
-        print(f"  {row['indicator']:<5} {PHASE_VI[row['phase']]:<17} {shown:<14} "
+        print(f"  {row['indicator']:<5} {PHASE_VI[row['phase']]:<17} {shown(row):<14} "
               f"{row['source']}")
     if claims:
         print("Các số liệu khác của cùng chỉ tiêu (để đối chiếu):")
         for row in claims:
-            shown = format_percent(row["value"], qualifier=row["qualifier"] or "=")
-            print(f"  {row['indicator']:<5} {PHASE_VI[row['phase']]:<17} {shown:<14} "
+            print(f"  {row['indicator']:<5} {PHASE_VI[row['phase']]:<17} {shown(row):<14} "
                   f"{row['source']}")
     if review:
         print("Cần xem lại — số liệu chưa gắn được với chỉ tiêu nào:")
         for row in review:
-            shown = format_percent(row["value"], qualifier=row["qualifier"] or "=")
-            print(f"  {shown:<14} {row['source']}: “{row['raw']}”")
+            print(f"  {shown(row):<14} {row['source']}: “{row['raw']}”")
     return 0
 
 

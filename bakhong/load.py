@@ -130,14 +130,18 @@ def _read_csv(path: Path) -> list[tuple[str, list[list[Any]]]]:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SourceError("không phải tệp văn bản CSV", path.name)
     text = _decode(data, path)
-    sample = "\n".join(text.splitlines()[:30])
-    counts = {d: sample.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=counts.get)
-    # a decimal comma in a comma-delimited file is always quoted, so csv handles it
-    if counts[";"] and counts[";"] >= counts[","] / 3:
-        delimiter = ";"
+    delimiter = sniff_delimiter("\n".join(text.splitlines()[:30]))
     rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
     return [("", rows)]
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample: ";", "," or tab. A semicolon wins when it is common
+    enough, since a decimal comma in a comma-delimited file is always quoted anyway."""
+    counts = {d: sample.count(d) for d in (";", ",", "\t")}
+    if counts[";"] and counts[";"] >= counts[","] / 3:
+        return ";"
+    return max(counts, key=counts.get)
 
 
 def read_grids(path: Path) -> list[tuple[str, list[list[Any]]]]:

@@ -78,7 +78,7 @@ from . import units as units_mod
 from .catalog import Catalog, load_catalog
 from .errors import SourceError, UnknownUnitError
 from .findings import Finding
-from .load import OBSERVATION_SCHEMA, SYNTHETIC_MARK
+from .load import OBSERVATION_SCHEMA, SYNTHETIC_MARK, sniff_delimiter
 from .parse import fold_words, format_int, format_percent, nfc
 
 SURVEY_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xlsm", ".xls", ".ods")
@@ -364,8 +364,7 @@ def _read_csv(path: Path) -> list[_Part]:
         text, encoding = head.decode("utf-8", errors="ignore"), "utf-8"
     lines = text.splitlines()[:41]
     sample = "\n".join(lines)
-    counts = {d: sample.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=counts.get)
+    delimiter = sniff_delimiter(sample)
     rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
     r, fields = _find_header(rows)
     if r < 0:
