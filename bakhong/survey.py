@@ -492,17 +492,20 @@ def _age(schema: pl.Schema, year: int) -> tuple[pl.Expr, pl.Expr]:
     return age, age.is_not_null()
 
 
-def _cccd(dtype: pl.DataType, salt: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(has an ID, hash of a valid 12-digit number or null, the cell is an invalid number)."""
+def _cccd(dtype: pl.DataType, salt: int) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """(the number, to be computed once as ``_n``; then, reading ``_n``: has an ID, hash of a
+    valid 12-digit number or null, the cell is a number but not 12 digits)."""
     if dtype.is_numeric():
         text = pl.col("cccd").cast(pl.Int64, strict=False).cast(pl.String).str.zfill(12)
     else:
         text = pl.col("cccd").cast(pl.String)
-    # a regex per row costs more than reading the column
-    number = text.str.to_integer(strict=False).is_not_null()
-    valid = number & (text.str.len_bytes() == 12)
-    has = number | text.is_in(_YES_ANY_CASE).fill_null(False)
-    return has, pl.when(valid).then(text.hash(seed=salt)), number & ~valid
+    # a cast, not a regex per row (which costs more than reading the column); the cast takes
+    # a leading "+", which the 12-digit rule does not
+    number = text.cast(pl.UInt64, strict=False).alias("_n")
+    n = pl.col("_n")
+    valid = n.is_not_null() & (text.str.len_bytes() == 12) & ~text.str.starts_with("+")
+    has = n.is_not_null() | text.is_in(_YES_ANY_CASE).fill_null(False)
+    return number, has, pl.when(valid).then(n.hash(seed=salt)), n.is_not_null() & ~valid
 
 
 @dataclass
@@ -531,13 +534,13 @@ class Survey:
     rejects: pl.DataFrame                  # file, row, column, reason
     duplicates: pl.DataFrame               # per commune: the people counted twice (a count)
     findings: list[Finding] = field(default_factory=list)
-    grains: pl.DataFrame | None = None     # sums per file and place
-    places: pl.DataFrame | None = None     # place -> the location as written
+    grains: pl.DataFrame | None = None     # sums per file and place (duplicates taken out)
+    places: pl.DataFrame | None = None     # place -> units, and the location as written
 
     def located(self) -> pl.DataFrame:
-        """The people with the location as written, unit codes and canonical names."""
-        resolved = _locate(self.places).join(self.places, on="place")
-        return self.people.join(resolved, on="place", how="left")
+        """The people with unit codes and canonical names, and the location as written
+        (``written_<field>``)."""
+        return self.people.join(self.places, on="place", how="left")
 
     @property
     def quality(self) -> pl.DataFrame:
@@ -583,10 +586,11 @@ def _period_of(path: Path, period: str | None) -> str:
 
 
 def _normalise(part: _Part, info: SurveyFile, salt: int
-               ) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
-    """Lazily: (rows with the fields read, ``_bad``/``_blank`` flags and a ``place`` key
-    — a hash of the location as written —, the places, and the unreadable rows' reasons as
-    ``_r_<field>`` flags)."""
+               ) -> tuple[pl.LazyFrame, pl.LazyFrame | None, pl.LazyFrame]:
+    """Lazily: (rows with the fields read, ``_bad``/``_blank`` flags, a ``place`` key — a
+    hash of the location as written — and, for text files, that location; for Parquet, the
+    location of each place, read on its own; the unreadable rows' reasons as ``_r_<field>``
+    flags)."""
     schema = part.frame.collect_schema()
     year = int(info.period) if info.period.isdigit() else date.today().year
     text_fields = [f for f in YESNO_FIELDS if f in schema and schema[f] != pl.Boolean
@@ -597,7 +601,8 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
         else pl.lit(part.context.get(f), pl.String).alias(f) for f in LOCATION_FIELDS]
     # each cell is tokenised once (stripped, lower-cased); every rule below reads the token
     prepared = part.frame.with_columns(location).with_columns(
-        *(_token(f, schema[f]).alias(f) for f in text_fields), age.alias("_age"))
+        *(_token(f, schema[f]).alias(f) for f in text_fields), age.alias("_age"),
+        *([_cccd(schema["cccd"], salt)[0]] if "cccd" in schema else []))
     exprs: list[pl.Expr] = []
     reasons: dict[str, pl.Expr] = {}
     filled: list[pl.Expr] = []
@@ -617,7 +622,7 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
     age = pl.col("_age")
     exprs.append(age.alias("age"))
     if "cccd" in schema:
-        has, hashed, bad_id = _cccd(schema["cccd"], salt)
+        _, has, hashed, bad_id = _cccd(schema["cccd"], salt)
         exprs += [has.alias("has_cccd"), hashed.alias("_id"), bad_id.alias("_bad_id")]
         filled.append(pl.col("cccd").is_not_null())
     else:
@@ -630,7 +635,6 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
     reasons["age_range"] = (age < MIN_AGE) | (age > MAX_AGE)
     reasons["commune"] = pl.col("commune").is_null() & pl.col("commune_code").is_null()
     blank = ~pl.any_horizontal(filled) if filled else pl.lit(True)
-    located = part.frame.with_columns(location)
     flagged = prepared.with_columns(
         pl.any_horizontal(list(reasons.values())).fill_null(True).alias("_bad"),
         blank.alias("_blank"))
@@ -643,18 +647,16 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
               else pl.lit(part.context.get(k), pl.String).hash(seed=i + 1)
               for i, k in enumerate(keys)]
     place = functools.reduce(lambda a, b: a ^ b, hashes).alias("place")
-    if part.columnar:  # a Parquet file: a second read of the location columns is cheap
-        rows = flagged.select("_row", "_bad", "_blank", *exprs, place)
-        places = located.group_by(place).agg(pl.col(LOCATION_FIELDS).first())
-    else:  # text is parsed once: the location comes along on each place's first row only
-        first = pl.col("place").is_first_distinct()
-        rows = flagged.with_columns(place).select(
-            "_row", "_bad", "_blank", *exprs, "place", first.alias("_first"),
-            *(pl.when(first).then(pl.col(f)).alias(f) for f in LOCATION_FIELDS))
-        places = None
     why = flagged.filter(pl.col("_bad") & ~pl.col("_blank")).select(
         "_row", *(r.fill_null(False).alias(f"_r_{f}") for f, r in reasons.items()))
-    return rows, places, why
+    if part.columnar:
+        # Parquet: the location text is read again, on its own, for the first row of each
+        # place only — cheaper than carrying six text columns through 3 million rows (the
+        # people keep the 64-bit key alone)
+        names = part.frame.with_columns(location).select("_row", *LOCATION_FIELDS)
+        return flagged.select("_row", "_bad", "_blank", *exprs, place), names, why
+    # text is parsed once: the location rides along and the sums take each place's name
+    return flagged.select("_row", "_bad", "_blank", *exprs, place, *LOCATION_FIELDS), None, why
 
 
 def survey_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -694,10 +696,10 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
     """
     salt = random.SystemRandom().getrandbits(63)
     files: list[SurveyFile] = []
-    people: list[pl.LazyFrame] = []
+    people: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
     letters: dict[str, dict[str, str]] = {}
-    places: list[pl.DataFrame] = []
+    grains: list[pl.DataFrame] = []
     problems: list[Finding] = []
     paths = [Path(p) for p in paths]
     named = [p for p in paths if not p.is_dir()]
@@ -719,21 +721,28 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
         info.synthetic = info.synthetic or any(
             SYNTHETIC_MARK in fold_words(" ".join(p.context.values())) for p in parts)
         letters[path.name] = {}
-        frames, place_frames, whys = [], [], []
+        frames, named, whys = [], [], []
         for part in parts:
             letters[path.name].update(part.letters)
-            rows, where, why = _normalise(part, info, salt)
+            rows, names, why = _normalise(part, info, salt)
             frames.append(rows)
-            place_frames.append(where)
+            named.append(names)
             whys.append(why)
+        lazy = pl.concat(frames, how="diagonal_relaxed")
+        # one pass over the file: the rows (no location text) and the sums per place;
+        # duplicates are taken out of the sums afterwards
+        people_q = lazy.select(*_ROW_COLUMNS)
+        columnar = any(n is not None for n in named)  # Parquet: one part
+        sums_q = lazy.group_by("place").agg(
+            *_sums(~pl.col("_bad") & ~pl.col("_blank")),
+            pl.col("_row").first().alias("_first") if columnar else
+            pl.col(LOCATION_FIELDS).first())
         try:
-            found = pl.concat([f.collect() for f in frames], how="diagonal_relaxed")
-            if "_first" in found.columns:
-                place_frames.append(found.filter("_first").select("place", *LOCATION_FIELDS)
-                                    .lazy())
-                found = found.drop("_first", *LOCATION_FIELDS)
-            places.append(pl.concat([f.collect() for f in place_frames if f is not None],
-                                    how="diagonal_relaxed"))
+            found, sums = pl.collect_all([people_q, sums_q])
+            if columnar:
+                firsts = sums["_first"].implode()
+                sums = sums.join(named[0].filter(pl.col("_row").is_in(firsts)).collect(),
+                                 left_on="_first", right_on="_row", how="left").drop("_first")
             blank = found["_blank"]
             bad = found["_bad"] & ~blank
             rej_frame = _reasons(pl.concat([w.collect() for w in whys], how="diagonal_relaxed"),
@@ -750,52 +759,79 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
         info.rejected = rej_frame["row"].n_unique() if rej_frame is not None else 0
         info.invalid_ids = int(found["_bad_id"].sum())
         info.rows = info.people + info.rejected
-        people.append(found.drop("_bad", "_blank").with_columns(
-            pl.lit(path.name, pl.Categorical).alias("file"),
-            pl.lit(info.period, pl.Categorical).alias("period"),
-            pl.lit(info.phase, pl.Categorical).alias("phase"),
-            pl.lit(info.synthetic).alias("synthetic")))
+        constants = [pl.lit(path.name, pl.Categorical).alias("file"),
+                     pl.lit(info.period, pl.Categorical).alias("period"),
+                     pl.lit(info.phase, pl.Categorical).alias("phase"),
+                     pl.lit(info.synthetic).alias("synthetic")]
+        people.append(found.drop("_bad", "_blank").with_columns(constants))
+        grains.append(sums.with_columns(constants))
         if rej_frame is not None:
             problems += _reject_findings(rej_frame, info, letters[path.name])
             rejects.append(rej_frame)
     if people:
         frame = pl.concat(people, how="diagonal_relaxed")
+        summed = pl.concat(grains, how="diagonal_relaxed")
     else:
         frame = pl.DataFrame(schema={
             "_row": pl.Int64, **{f: pl.Boolean for f in YESNO_FIELDS}, "age": pl.Int32,
             "has_cccd": pl.Boolean, "_id": pl.UInt64, "_bad_id": pl.Boolean,
             "place": pl.UInt64, "file": pl.Categorical, "period": pl.Categorical,
             "phase": pl.Categorical, "synthetic": pl.Boolean})
-    place_table = pl.concat(places).unique("place", keep="any").sort("place") if places else \
-        pl.DataFrame(schema={"place": pl.UInt64, **{f: pl.String for f in LOCATION_FIELDS}})
-    frame = frame.with_columns(_counted_before(frame["_id"]).alias("duplicate"))
-    flagged = frame.filter(pl.col("duplicate") | pl.col("_bad_id")).select(
-        "place", "duplicate", "_bad_id").join(place_table, on="place", how="left")
-    duplicates = _locate(flagged).group_by(
+        summed = pl.DataFrame(schema={
+            "place": pl.UInt64, **{f"{c}_{p}": pl.UInt32 for c in SURVEY_INDICATORS
+                                   for p in ("num", "den")},
+            **{c: pl.String for c in LOCATION_FIELDS}, "file": pl.Categorical,
+            "period": pl.Categorical, "phase": pl.Categorical, "synthetic": pl.Boolean})
+    # the few thousand places are resolved to units once, for the duplicates and the sums
+    place_table = _locate_places(summed.select("place", *LOCATION_FIELDS)
+                                 .unique("place", keep="any").sort("place"))
+    later = _counted_before(frame["_id"])
+    duplicate = np.zeros(frame.height, dtype=bool)
+    duplicate[later] = True
+    frame = frame.with_columns(pl.Series("duplicate", duplicate))
+    repeated = frame[later]
+    invalid = frame.lazy().filter("_bad_id").select("place").collect()
+    counts = pl.concat([repeated.select("place", pl.lit(1).alias("duplicates"),
+                                        pl.lit(0).alias("invalid_ids")),
+                        invalid.select("place", pl.lit(0).alias("duplicates"),
+                                       pl.lit(1).alias("invalid_ids"))])
+    duplicates = counts.join(place_table, on="place", how="left").group_by(
         ["district_code", "commune_code", "commune_name"]).agg(
-        pl.col("duplicate").sum().alias("duplicates"),
-        pl.col("_bad_id").sum().alias("invalid_ids"),
-    ).sort("commune_code")
+        pl.col("duplicates").sum(), pl.col("invalid_ids").sum()).sort("commune_code")
     frame = frame.rename({"_row": "row"}).select(list(PEOPLE_SCHEMA))  # drops the ID hash
-    grains = _grains(frame, [f.people for f in files if not f.error], place_table)
+    grains_frame = _without(summed.drop(LOCATION_FIELDS), repeated)
     reject_frame = pl.concat(rejects).drop("_field") if rejects else \
         pl.DataFrame(schema=REJECT_SCHEMA)
-    return Survey(frame, files, reject_frame, duplicates, problems, grains, place_table)
+    return Survey(frame, files, reject_frame, duplicates, problems, grains_frame, place_table)
 
 
-def _counted_before(ids: pl.Series) -> pl.Series:
-    """True where the same valid ID appeared on an earlier row. Duplicates are rare: a sort
-    finds the repeated IDs, and only their rows go through a hash set."""
+_ROW_COLUMNS = ("_row", "_bad", "_blank", *YESNO_FIELDS, "age", "has_cccd", "_id", "_bad_id",
+                "place")
+
+
+def _without(summed: pl.DataFrame, repeated: pl.DataFrame) -> pl.DataFrame:
+    """The sums per file and place less the rows of people counted a second time."""
+    if repeated.is_empty():
+        return summed
+    keys = ["file", "place"]
+    less = repeated.group_by(keys).agg(*_sums())
+    parts = [c for c in less.columns if c not in keys]
+    return summed.join(less, on=keys, how="left", suffix="_less").with_columns(
+        (pl.col(c) - pl.col(f"{c}_less").fill_null(0)).alias(c) for c in parts
+    ).drop(f"{c}_less" for c in parts)
+
+
+def _counted_before(ids: pl.Series) -> np.ndarray:
+    """Positions (ascending) of the rows whose valid ID appeared on an earlier row.
+    Duplicates are rare: a sort finds the repeated IDs, and only their rows go through a
+    hash set."""
     ordered = ids.drop_nulls().sort()
     repeated = ordered.filter(ordered == ordered.shift(1)).unique()
     if repeated.is_empty():
-        return pl.Series(np.zeros(len(ids), dtype=bool))
-    where = ids.is_in(repeated.implode()).fill_null(False)
-    index = pl.Series(np.flatnonzero(where.to_numpy()))
-    later = ~ids.gather(index).is_first_distinct()
-    out = np.zeros(len(ids), dtype=bool)
-    out[index.filter(later).to_numpy()] = True
-    return pl.Series(out)
+        return np.zeros(0, dtype=np.int64)
+    index = np.flatnonzero(ids.is_in(repeated.implode()).fill_null(False).to_numpy())
+    later = ~ids.gather(index).is_first_distinct().to_numpy()
+    return index[later]
 
 
 _REASON_TEXT = {"age_range": f"tuổi ngoài phạm vi khảo sát ({MIN_AGE}–{MAX_AGE})",
@@ -857,20 +893,55 @@ def _slug(text: str) -> str:
     return fold_words(text).replace(" ", "-")
 
 
+_UPPER = ("district", "district_code", "commune", "commune_code")
+_UNIT_COLUMNS = {f"u_{c}": c for c in UNIT_COLUMNS}
+
+
 def _locate(frame: pl.DataFrame) -> pl.DataFrame:
-    """Unit codes and canonical names for every (district, commune, village) combination."""
-    keys = [c for c in LOCATION_FIELDS]
-    combos = frame.select(keys).unique()
-    rows = [{**dict(zip(keys, combo, strict=True)), **_resolve_cached(combo)}
-            for combo in combos.iter_rows()]
-    resolved = pl.DataFrame(rows, schema={
-        **{k: pl.String for k in keys}, "_district_code": pl.String,
-        "district_name": pl.String, "_commune_code": pl.String, "commune_name": pl.String,
-        "_village_code": pl.String, "village_name": pl.String})
-    out = frame.join(resolved, on=keys, how="left", nulls_equal=True)
-    return out.drop(keys).rename({"_district_code": "district_code",
-                                  "_commune_code": "commune_code",
-                                  "_village_code": "village_code"})
+    """``frame`` with the location as written replaced by unit codes and canonical names
+    (district_code/_name, commune_code/_name, village_code/_name)."""
+    written = list(LOCATION_FIELDS)
+    out = frame.join(_resolve_combos(frame.select(written)), on=written, how="left",
+                     nulls_equal=True)
+    return out.drop(written).rename(_UNIT_COLUMNS)
+
+
+def _locate_places(places: pl.DataFrame) -> pl.DataFrame:
+    """The place table (``place`` and the location as written) with the units it resolves
+    to; the columns as written are renamed ``written_<field>``."""
+    written = list(LOCATION_FIELDS)
+    out = places.join(_resolve_combos(places.select(written)), on=written, how="left",
+                      nulls_equal=True)
+    return out.rename({f: f"written_{f}" for f in written}).rename(_UNIT_COLUMNS)
+
+
+def _resolve_combos(combos: pl.DataFrame) -> pl.DataFrame:
+    """Per (district, commune, village) as written: those columns, then ``u_district_code``
+    … ``u_village_name``. Units are matched once per distinct (district, commune) — a few
+    hundred in a province — and villages are named column-wise."""
+    written = list(LOCATION_FIELDS)
+    combos = combos.unique().with_columns(  # a blank cell is no value
+        pl.when(pl.col(f).str.strip_chars() != "").then(pl.col(f)).alias(f"_in_{f}")
+        for f in written)
+    upper_keys = [f"_in_{f}" for f in _UPPER]
+    upper = combos.select(upper_keys).unique()
+    found = pl.DataFrame([_resolve_upper(*combo) for combo in upper.iter_rows()],
+                         schema={f"u_{c}": pl.String for c in UNIT_COLUMNS[:4]}, orient="row")
+    out = combos.join(pl.concat([upper, found], how="horizontal"), on=upper_keys, how="left",
+                      nulls_equal=True)
+    names = {v: nfc(v) for v in out["_in_village"].drop_nulls().unique()}
+    slugs = {v: _slug(n) for v, n in names.items()}
+    village, code = pl.col("_in_village"), pl.col("_in_village_code").str.strip_chars()
+    return out.select(
+        *written, *(f"u_{c}" for c in UNIT_COLUMNS[:4]),
+        pl.when(code.is_not_null()).then(code)
+        .when(village.is_not_null()).then(pl.concat_str(
+            pl.col("u_commune_code"), pl.lit("-"),
+            village.replace_strict(slugs, default=None, return_dtype=pl.String)))
+        .alias("u_village_code"),
+        pl.when(village.is_not_null())
+        .then(village.replace_strict(names, default=None, return_dtype=pl.String))
+        .otherwise(code).alias("u_village_name"))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -901,39 +972,29 @@ def _commune(name: str, district_code: str | None) -> units_mod.Unit | None:
 
 
 @functools.lru_cache(maxsize=65536)
-def _resolve_cached(combo: tuple[str | None, ...]) -> dict[str, str | None]:
-    return _resolve(dict(zip(LOCATION_FIELDS, combo, strict=True)))
-
-
-def _resolve(combo: dict[str, str | None]) -> dict[str, str | None]:
-    """Codes and names of one (district, commune, village) as written: GSO codes where
-    units.csv knows the unit, else ``<district>-<slug>`` and ``<commune>-<slug>``."""
-    district = _district(combo.get("district_code"), combo.get("district"))
-    commune_name = nfc(combo["commune"]) if combo.get("commune") else None
-    commune_code = str(combo["commune_code"]).strip() if combo.get("commune_code") else None
+def _resolve_upper(district: str | None, district_code: str | None, commune: str | None,
+                   commune_code: str | None) -> tuple[str | None, ...]:
+    """(district code, district name, commune code, commune name) of one (district,
+    commune) as written: GSO codes where units.csv knows the unit, else
+    ``<district code>-<slug>`` for a commune."""
+    unit = _district(district_code, district)
+    commune_name = nfc(commune) if commune else None
+    commune_code = commune_code.strip() if commune_code else None
     known = None
     if commune_name and not commune_code:
-        known = _commune(commune_name, district.code if district else None)
+        known = _commune(commune_name, unit.code if unit else None)
     if known is not None:
         commune_code, commune_name = known.code, known.name
-        if district is None:
-            district = units_mod.by_code(known.parent_code)
+        if unit is None:
+            unit = units_mod.by_code(known.parent_code)
     elif commune_name:
         commune_name = re.sub(r"^(?i:xã|phường|thị trấn)\s+", "", commune_name)
         if not commune_code:
-            commune_code = f"{district.code if district else 'x'}-{_slug(commune_name)}"
+            commune_code = f"{unit.code if unit else 'x'}-{_slug(commune_name)}"
     elif commune_code:
         commune_name = commune_code
-    village_name = nfc(combo["village"]) if combo.get("village") else None
-    village_code = str(combo["village_code"]).strip() if combo.get("village_code") else None
-    if village_name and not village_code:
-        village_code = f"{commune_code}-{_slug(village_name)}"
-    elif village_code and not village_name:
-        village_name = village_code
-    return {"_district_code": district.code if district else None,
-            "district_name": district.name if district else None,
-            "_commune_code": commune_code, "commune_name": commune_name,
-            "_village_code": village_code, "village_name": village_name}
+    return (unit.code if unit else None, unit.name if unit else None, commune_code,
+            commune_name)
 
 
 # --- indicators -------------------------------------------------------------------------
@@ -945,36 +1006,19 @@ _LEVEL_KEYS = {
 }
 
 
-def _sums() -> list[pl.Expr]:
+def _sums(counted: pl.Expr | None = None) -> list[pl.Expr]:
+    """Numerator and denominator of each survey indicator, over the rows ``counted``."""
     sums = []
     for code, (f, min_age, _) in SURVEY_INDICATORS.items():
-        eligible = (pl.col("age") >= min_age) & pl.col(f).is_not_null() & ~pl.col("duplicate")
+        eligible = (pl.col("age") >= min_age) & pl.col(f).is_not_null()
+        if counted is not None:
+            eligible = counted & eligible
         sums += [(eligible & pl.col(f)).sum().alias(f"{code}_num"),
                  eligible.sum().alias(f"{code}_den")]
     return sums
 
 
 _GRAIN = ["file", "period", "phase", "synthetic", *LOCATION_FIELDS]
-
-
-def _grains(people: pl.DataFrame, heights: list[int], places: pl.DataFrame) -> pl.DataFrame:
-    """Sums per file and place. Each file is a slice of ``people`` (no copy) grouped by its
-    place key; file, period, phase and synthetic are constant in it."""
-    out, offset = [], 0
-    constant = ["file", "period", "phase", "synthetic"]
-    for height in heights:
-        part = people.slice(offset, height)
-        offset += height
-        if part.is_empty():
-            continue
-        first = part.select(constant).row(0, named=True)
-        out.append(part.group_by("place").agg(*_sums()).with_columns(
-            pl.lit(v, dtype=pl.String if k != "synthetic" else pl.Boolean).alias(k)
-            for k, v in first.items()))
-    if not out:
-        return pl.DataFrame(schema={"place": pl.UInt64, **{c: pl.String for c in _GRAIN}})
-    summed = pl.concat(out, how="vertical_relaxed")
-    return summed.join(places, on="place", how="left").drop("place")
 
 
 def aggregate(people: Survey | pl.DataFrame | pl.LazyFrame,
@@ -986,10 +1030,11 @@ def aggregate(people: Survey | pl.DataFrame | pl.LazyFrame,
     written; units are resolved on those few thousand groups, then summed per level.
     """
     if isinstance(people, Survey):
-        base = people.grains
+        base = people.grains.join(people.places.drop(f"written_{f}" for f in LOCATION_FIELDS),
+                                  on="place", how="left")
     else:  # a people table with the location columns as written
-        base = people.lazy().group_by(_GRAIN).agg(*_sums()).collect()
-    base = _locate(base)
+        base = _locate(people.lazy().filter(~pl.col("duplicate")).group_by(_GRAIN)
+                       .agg(*_sums()).collect())
     parts = [f"{c}_{p}" for c in SURVEY_INDICATORS for p in ("num", "den")]
     out = []
     for level in levels:

@@ -352,3 +352,36 @@ def test_reports_read_the_reported_figures_not_the_survey_rows(tmp_path):
     observations, _ = read_processed(tmp_path / "processed")
     assert observations.filter(pl.col("origin") == "survey").is_empty()
     assert observations.filter(unit_code="386", indicator="TC06", phase="after").height == 1
+
+
+def test_sums_less_duplicates_match_a_recount_of_the_people(tmp_path):
+    """The sums per place are taken in the same pass as the rows, and the people counted a
+    second time are subtracted afterwards: the result must equal a recount of the people
+    table without them, at every level."""
+    tables = _province(tmp_path / "tables")
+    path = survey_synth.synth_survey(tables, tmp_path / "survey", seed=9, people=30_000)[0]
+    found = survey.read_surveys([path])
+    assert found.people["duplicate"].sum() > 0
+    people = found.located().filter(~pl.col("duplicate"))
+    got = survey.aggregate(found, ("commune", "district"))
+    for level, key in (("commune", "commune_code"), ("district", "district_code")):
+        for code, (field, min_age, _) in survey.SURVEY_INDICATORS.items():
+            eligible = people.filter(pl.col("age") >= min_age, pl.col(field).is_not_null())
+            want = eligible.group_by(key).agg(pl.col(field).sum().alias("numerator"),
+                                              pl.len().alias("denominator")).sort(key)
+            have = got.filter(unit_level=level, indicator=code).select(
+                pl.col("unit_code").alias(key), "numerator", "denominator").sort(key)
+            assert have.rows() == want.rows(), (level, code)
+
+
+def test_a_cccd_is_twelve_digits_and_nothing_else(tmp_path):
+    head = ["CCCD", "Tuổi", "Xã", "Điện thoại thông minh"]
+    rows = [head, ["038090000001", 30, "Nga Liên", "x"], ["+38090000001", 30, "Nga Liên", "x"],
+            ["38090000001", 30, "Nga Liên", "x"], ["0380900000011", 30, "Nga Liên", "x"],
+            ["038090000001", 40, "Nga Liên", "x"]]
+    found = survey.read_surveys([write_csv(tmp_path / "survey" / "nga-lien-2024.csv", rows)])
+    # "+…" (12 characters), 11 and 13 digits are numbers but not CCCD numbers; the last row
+    # repeats the first
+    assert found.files[0].invalid_ids == 3
+    assert found.people.sort("row")["duplicate"].to_list() == [False] * 4 + [True]
+    assert found.duplicates.select("duplicates", "invalid_ids").rows() == [(1, 3)]
