@@ -4,8 +4,10 @@ Builds a project of 27 synthetic districts plus the real Thường Xuân table (
 synth`` when available, else template files written here), ingests it, then measures in
 this process (as the kernel would run it; no browser):
 
-* cold open: a fresh Python process running ``import bakhong; bakhong.explore()`` with
-  widgets forced on (what a newly started kernel pays, imports included);
+* cold open: a new Jupyter kernel (jupyter_client, as JupyterLab starts one) running the
+  explore.ipynb cell, widgets displayed — in the plain ``python3`` kernel and in the
+  project's ``bakhong`` kernel, which imports the libraries while it starts
+  (:func:`bakhong.explore.preload`); the kernels' start times are printed too;
 * warm open: ``bakhong.explore()`` again in a process that has built one;
 * every widget change, each applied in turn (median of ``--repeat`` rounds).
 
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,18 +48,35 @@ def make_province(root: Path, seed: int = 7) -> str:
     return "bakhong synth"
 
 
-COLD = """
-import time, sys
-t0 = time.perf_counter()
+CELL = """import time as _time
+_started = _time.perf_counter()
 import bakhong
-t1 = time.perf_counter()
-bakhong.config.skip_slow_optional_imports()  # as explore() does before its imports
-import ipywidgets, plotly.graph_objs._figurewidget  # what explore() imports first
-t2 = time.perf_counter()
-ex = bakhong.explore(interactive=True)
-t3 = time.perf_counter()
-sys.stdout.write(f"{t3 - t0:.3f} {t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}")
+from IPython.display import display
+display(bakhong.explore(interactive=True))
+print(_time.perf_counter() - _started)
 """
+
+
+def kernel_open(kernel: str, root: Path) -> tuple[float, float]:
+    """(seconds to start the kernel, seconds the explore.ipynb cell runs in it — imports,
+    data, widgets and their state sent to the front-end), in a real new kernel."""
+    import os
+
+    from jupyter_client.manager import start_new_kernel
+
+    started = time.perf_counter()
+    km, kc = start_new_kernel(kernel_name=kernel, cwd=str(root),
+                              env={**os.environ, "BAKHONG_HOME": str(root)})
+    start = time.perf_counter() - started
+    out: list[str] = []
+    try:
+        reply = kc.execute_interactive(CELL, timeout=120, output_hook=lambda m: out.append(
+            m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return start, float("".join(out).split()[-1])
 
 
 def main() -> None:
@@ -80,10 +98,14 @@ def main() -> None:
         pl.read_parquet(processed / "findings.parquet")
         baseline = time.perf_counter() - started
 
-        env = {"BAKHONG_HOME": str(root), "PATH": "/usr/bin:/bin"}
-        cold, cold_import, cold_widgets, cold_explore = map(float, subprocess.run(
-            [sys.executable, "-c", COLD], env=env, check=True, capture_output=True, text=True,
-            cwd=root).stdout.split())
+        from bakhong.explore import KERNEL_NAME, install_kernel
+
+        install_kernel()
+        kernels = {}
+        for kernel in ("python3", KERNEL_NAME):
+            runs = [kernel_open(kernel, root) for _ in range(args.repeat)]
+            kernels[kernel] = (statistics.median(r[0] for r in runs),
+                               statistics.median(r[1] for r in runs))
 
         import bakhong
         bakhong.explore(root=root, interactive=True)  # imports and caches warmed
@@ -117,10 +139,12 @@ def main() -> None:
 
     warm = statistics.median(opens)
     print(f"baseline (read data/processed only): {baseline * 1000:.1f} ms")
-    print(f"cold open (fresh process, imports included): {cold * 1000:.0f} ms "
-          f"({cold / baseline:.0f}x baseline): import bakhong {cold_import * 1000:.0f} ms, "
-          f"import ipywidgets + plotly FigureWidget {cold_widgets * 1000:.0f} ms, "
-          f"explore() {cold_explore * 1000:.0f} ms")
+    for kernel, (start, cell) in kernels.items():
+        what = ("the project's kernel, preloading" if kernel != "python3" else
+                "plain ipykernel")
+        print(f"cold open in a new {kernel} kernel ({what}; median of {args.repeat}): "
+              f"kernel start {start * 1000:.0f} ms, then the explore.ipynb cell "
+              f"{cell * 1000:.0f} ms ({cell / baseline:.0f}x baseline)")
     print(f"warm open (median of {args.repeat}): {warm * 1000:.0f} ms "
           f"({warm / baseline:.0f}x baseline)")
     worst = 0.0
@@ -129,8 +153,10 @@ def main() -> None:
         worst = max(worst, max(times))
         print(f"  change {name:<28} median {median * 1000:6.1f} ms, max "
               f"{max(times) * 1000:6.1f} ms")
+    first = kernels["bakhong"][1]
     print(f"slowest change: {worst * 1000:.0f} ms; target 500 ms: "
-          f"{'met' if worst < 0.5 and warm < 0.5 else 'NOT met'} (warm open and changes)")
+          f"{'met' if max(worst, warm, first) < 0.5 else 'NOT met'} (first open in the "
+          f"project's kernel, warm open and changes)")
 
 
 if __name__ == "__main__":

@@ -231,3 +231,39 @@ def test_the_notebook_runs_under_papermill_without_hanging(tmp_path):
     shown = json.dumps([o.get("data", {}) for o in outputs], ensure_ascii=False)
     assert "không tương tác" in shown
     assert "application/vnd.jupyter.widget-view+json" not in shown
+
+
+@pytest.mark.slow
+def test_the_project_kernel_preloads_so_the_first_open_waits_on_no_import(project, tmp_path):
+    """explore.ipynb runs on the "bakhong" kernel: the libraries the first ``explore()``
+    waits on are imported while the kernel starts, and nothing is left in the namespace."""
+    from jupyter_client.manager import start_new_kernel
+
+    from bakhong.explore import KERNEL_NAME, install_kernel
+
+    spec = json.loads((install_kernel() / "kernel.json").read_text(encoding="utf-8"))
+    assert spec["argv"][0] == sys.executable
+    notebook = json.loads((ROOT / "notebooks" / "explore.ipynb").read_text(encoding="utf-8"))
+    assert notebook["metadata"]["kernelspec"]["name"] == KERNEL_NAME
+    km, kc = start_new_kernel(kernel_name=KERNEL_NAME, cwd=str(project),
+                              env={**__import__("os").environ, "BAKHONG_HOME": str(project)})
+    outputs: list[str] = []
+
+    def run(code: str) -> None:
+        reply = kc.execute_interactive(code, timeout=120, output_hook=lambda m: outputs.append(
+            m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+
+    try:
+        run("import sys; print(sorted(m for m in ('polars', 'ipywidgets', "
+            "'plotly.graph_objs._figurewidget', 'bakhong.charts') if m in sys.modules), "
+            "'_p' in dir(), 'bakhong' in dir())")
+        assert outputs.pop().strip() == ("['bakhong.charts', 'ipywidgets', "
+                                         "'plotly.graph_objs._figurewidget', 'polars'] False "
+                                         "False")
+        run("import bakhong; ex = bakhong.explore(interactive=True); "
+            "print(type(ex).__name__, ex.figure.data[0].type)")
+        assert outputs.pop().strip() == "Explorer bar"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

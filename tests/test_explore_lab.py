@@ -25,7 +25,7 @@ import pytest
 from conftest import ROOT, write_province
 
 from bakhong.catalog import load_catalog
-from bakhong.explore import indicator_options
+from bakhong.explore import KERNEL_DISPLAY_NAME, indicator_options, install_kernel
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -45,6 +45,7 @@ def _free_port() -> int:
 def lab(tmp_path):
     """(base url, token, project root) of a JupyterLab server with its own dirs in tmp."""
     root = write_province(tmp_path / "project", districts=5)
+    install_kernel()  # what `make venv` does; explore.ipynb asks for this kernel
     (root / "notebooks").mkdir()
     shutil.copy(ROOT / "notebooks" / "explore.ipynb", root / "notebooks" / "explore.ipynb")
     settings = tmp_path / "lab-settings"
@@ -124,7 +125,7 @@ def test_explorer_in_jupyterlab_changes_its_chart_when_a_dropdown_changes(lab):
             editor = page.locator(".jp-CodeCell .jp-InputArea-editor").first
             editor.wait_for(timeout=60_000)
             # the kernel session starts on its own; a kernel picker may still ask
-            idle = page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle"))
+            idle = page.get_by_text(re.compile(re.escape(KERNEL_DISPLAY_NAME) + r" \| Idle"))
             picker = page.locator(".jp-Dialog .jp-mod-accept")
             deadline = time.monotonic() + 60
             while not idle.count():
