@@ -823,13 +823,27 @@ def _without(summed: pl.DataFrame, repeated: pl.DataFrame) -> pl.DataFrame:
 
 def _counted_before(ids: pl.Series) -> np.ndarray:
     """Positions (ascending) of the rows whose valid ID appeared on an earlier row.
-    Duplicates are rare: a sort finds the repeated IDs, and only their rows go through a
-    hash set."""
-    ordered = ids.drop_nulls().sort()
-    repeated = ordered.filter(ordered == ordered.shift(1)).unique()
-    if repeated.is_empty():
+
+    One sort, of a key that carries each row's position in its low bits under the top bits
+    of its ID's hash: equal IDs sort side by side, earliest first, and their positions come
+    out of the key itself. The few rows whose keys agree are then compared on the whole
+    hash (two IDs may share the top bits)."""
+    if ids.is_empty() or ids.null_count() == len(ids):
         return np.zeros(0, dtype=np.int64)
-    index = np.flatnonzero(ids.is_in(repeated.implode()).fill_null(False).to_numpy())
+    bits = np.uint64(max(1, (len(ids) - 1).bit_length()))
+    if ids.null_count():
+        where = np.flatnonzero(ids.is_not_null().to_numpy()).astype(np.uint64)
+        values = ids.drop_nulls().to_numpy()
+    else:
+        where, values = np.arange(len(ids), dtype=np.uint64), ids.to_numpy()
+    ordered = pl.Series(((values >> bits) << bits) | where).sort().to_numpy()
+    top = ordered >> bits
+    pairs = np.flatnonzero(top[1:] == top[:-1])
+    if not len(pairs):
+        return np.zeros(0, dtype=np.int64)
+    mask = (np.uint64(1) << bits) - np.uint64(1)
+    index = np.unique(np.concatenate([ordered[pairs], ordered[pairs + 1]]) & mask) \
+        .astype(np.int64)
     later = ~ids.gather(index).is_first_distinct().to_numpy()
     return index[later]
 

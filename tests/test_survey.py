@@ -385,3 +385,20 @@ def test_a_cccd_is_twelve_digits_and_nothing_else(tmp_path):
     assert found.files[0].invalid_ids == 3
     assert found.people.sort("row")["duplicate"].to_list() == [False] * 4 + [True]
     assert found.duplicates.select("duplicates", "invalid_ids").rows() == [(1, 3)]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 50, 5_000])
+@pytest.mark.parametrize("nulls", [False, True])
+def test_counted_before_is_exactly_not_first_distinct(n, nulls):
+    """The one-sort duplicate finder against polars' own definition, with many repeats,
+    IDs that share their top bits, and missing IDs."""
+    import numpy as np
+
+    rng = np.random.default_rng(n)
+    values = rng.integers(0, max(2, n // 3), n).astype(np.uint64)
+    values[::7] |= np.uint64(1) << np.uint64(40)  # same top bits, different IDs
+    ids = pl.Series(values * np.uint64(0x9E3779B97F4A7C15))
+    if nulls:
+        ids = ids.scatter(rng.integers(0, n, max(1, n // 10)), None)
+    want = np.flatnonzero((~ids.is_first_distinct() & ids.is_not_null()).to_numpy())
+    assert np.array_equal(survey._counted_before(ids), want)
