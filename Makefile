@@ -33,8 +33,10 @@ libreoffice: ## install Debian's headless LibreOffice Calc when missing (needs r
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends libreoffice-calc-nogui >/dev/null; }
 
-synthetic: $(STAMP) ## write the synthetic province (DỮ LIỆU MÔ PHỎNG) to data/raw/synthetic when absent
+synthetic: $(STAMP) ## write the synthetic province and its survey (DỮ LIỆU MÔ PHỎNG) to data/raw/synthetic when absent
 	@test -d data/raw/synthetic || $(VENV)/bin/bakhong synth --seed $(SEED)
+	@test -d data/raw/synthetic/survey || $(VENV)/bin/bakhong synth-survey --seed $(SEED) \
+	  --from data/raw/synthetic --out data/raw/synthetic/survey
 
 reports: $(STAMP) synthetic ## build every report from the bundled data
 	$(VENV)/bin/bakhong ingest

@@ -213,6 +213,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth_survey(args: argparse.Namespace) -> int:
+    from .parse import format_percent
     from .survey_synth import PROVINCE_PEOPLE, synth_survey
 
     source = Path(args.source)
@@ -220,10 +221,17 @@ def _cmd_synth_survey(args: argparse.Namespace) -> int:
         raise UsageError(f"không tìm thấy {source}")
     paths = synth_survey(source, Path(args.out), seed=args.seed,
                          people=args.people or PROVINCE_PEOPLE, fmt=args.format,
-                         period=args.period)
+                         period=args.period, gap=not args.no_gap)
     total = sum(p.stat().st_size for p in paths)
     print(f"DỮ LIỆU MÔ PHỎNG: đã ghi {len(paths)} tệp khảo sát vào {args.out} "
           f"({total / 1e6:.1f} MB).")
+    truth = sorted(Path(args.out).glob("*.ground-truth.json"))
+    planted = json.loads(truth[-1].read_text(encoding="utf-8"))["planted"] if truth else []
+    for gap in planted:
+        print(f"Chênh lệch cài sẵn: {gap['unit_name']} báo cáo {gap['indicator']} "
+              f"{format_percent(gap['reported'])}, khảo sát đo khoảng "
+              f"{format_percent(gap['surveyed'])} — bước đối chiếu phải phát hiện "
+              f"(ghi trong {truth[-1].name}).")
     return 0
 
 
@@ -341,6 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     svy.add_argument("--people", type=int, help="số người từ 15 tuổi (mặc định 2.900.000)")
     svy.add_argument("--format", choices=("parquet", "csv", "xlsx"), default="parquet")
     svy.add_argument("--period")
+    svy.add_argument("--no-gap", action="store_true",
+                     help="không cài chênh lệch khảo sát – báo cáo (mặc định: cài một huyện "
+                          "báo cáo cao gấp đôi thực tế, để bước đối chiếu phát hiện)")
     svy.set_defaults(func=_cmd_synth_survey)
     return parser
 

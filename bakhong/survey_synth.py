@@ -16,11 +16,18 @@ and phone numbers are obviously fake ("Người Mô Phỏng 0000123", CCCD "999�
 has code 999 —, phone "0000…"), there to prove they never leave the loader; about 0.1% of
 people are written twice with the same CCCD, to exercise the duplicate check.
 
+One planted gap (``gap=True``, the default): in one district without commune tables, the
+survey measures one rate (TC06, TC07 or TC09, drawn from the seed) at about half of what the
+district reported — the over-reporting only a survey can reveal, which the survey-versus-
+report check must find. It is written down beside the survey (``*.ground-truth.json``:
+unit, indicator, reported rate, surveyed rate) and nowhere else differs from the tables.
+
 Deterministic for a seed: the same seed and inputs give the same files, byte for byte.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -47,6 +54,9 @@ HEADERS = {
 FLAGS = ("phone", "smartphone", "sim_own", "vneid", "dvc", "bank", "esign")
 DUPLICATE_SHARE = 0.001
 COMMUNE_NOISE = 0.03
+#: The planted over-report: the surveyed rate is this share of the reported one.
+GAP_SHARE = 0.5
+GAP_INDICATORS = ("TC06", "TC07", "TC09")
 
 
 #: Findings that make a reported rate untrustworthy: a survey does not repeat the error,
@@ -94,13 +104,34 @@ def _period(observations: pl.DataFrame) -> str:
     return periods.mode().sort()[0] if periods.len() else "2024"
 
 
+def planted_gap(rates: dict[str, dict[str, float]], seed: int) -> dict[str, object] | None:
+    """The one (district, indicator) whose surveyed rate is :data:`GAP_SHARE` of its
+    reported rate: a district with a trusted reported rate and no commune tables, drawn
+    from the seed (its own stream: the people drawn elsewhere do not change)."""
+    has_communes = {c.split("-")[0] for c in rates if "-" in c}
+    choices = sorted((code, indicator) for code, r in rates.items()
+                     if re.fullmatch(r"\d{3}", code) and code not in has_communes
+                     for indicator in GAP_INDICATORS if indicator in r and r[indicator] >= 0.4)
+    if not choices:
+        return None
+    code, indicator = choices[int(np.random.default_rng(seed + 1).integers(len(choices)))]
+    reported = rates[code][indicator]
+    return {"unit_code": code, "unit_name": units_mod.by_code(code).name,
+            "indicator": indicator, "reported": round(reported, 4),
+            "surveyed": round(reported * GAP_SHARE, 4)}
+
+
 def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_PEOPLE,
-             period: str | None = None, findings: pl.DataFrame | None = None) -> pl.DataFrame:
+             period: str | None = None, findings: pl.DataFrame | None = None,
+             gap: bool = True) -> pl.DataFrame:
     """One row per person aged 15+, with the survey's Vietnamese headers (and fake PII).
 
     ``findings``: the checks' findings on ``observations``; rates they show to be wrong are
-    not copied (see :func:`district_rates`)."""
+    not copied (see :func:`district_rates`). ``gap``: plant the over-report of
+    :func:`planted_gap` (:func:`synth_survey` writes it down beside the survey).
+    """
     rates = district_rates(observations, findings)
+    planted = planted_gap(rates, seed) if gap else None
     communes_of: dict[str, list[int]] = {}
     for code in rates:
         m = re.fullmatch(r"(\d{3})-(\d{2,3})", code)  # a synthetic commune of bakhong synth
@@ -130,7 +161,9 @@ def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_P
         numbers = sorted(communes_of.get(district.code, [])) or list(
             range(1, max(1, min(district.communes or 10, n // 150 or 1)) + 1))
         split = rng.multinomial(n, np.full(len(numbers), 1 / len(numbers)))
-        own = rates[district.code]
+        own = dict(rates[district.code])
+        if planted and planted["unit_code"] == district.code:
+            own[str(planted["indicator"])] = float(planted["surveyed"])  # type: ignore[arg-type]
         for j, number in enumerate(numbers):
             commune = units_mod.synthetic_commune(district.code, number)
             known = rates.get(commune.code, {})
@@ -249,10 +282,10 @@ def _write_xlsx(path: Path, head: list[list[str]], rows: pl.DataFrame) -> None:
 
 def synth_survey(source: Path | pl.DataFrame, out: Path, seed: int = 7,
                  people: int = PROVINCE_PEOPLE, fmt: str = "parquet",
-                 period: str | None = None) -> list[Path]:
+                 period: str | None = None, gap: bool = True) -> list[Path]:
     """Read the district tables under ``source`` (a folder of template tables, an
     observations .parquet, or an observation table) and write a survey that agrees with
-    them."""
+    them, but for the planted gap (``gap``), recorded in ``<stem>.ground-truth.json``."""
     from .checks import check
 
     if isinstance(source, pl.DataFrame):
@@ -272,5 +305,14 @@ def synth_survey(source: Path | pl.DataFrame, out: Path, seed: int = 7,
             findings = check(observations, problems)
     period = period or _period(observations)
     frame = generate(observations, seed=seed, people=people, period=period,
-                     findings=findings)
-    return write(frame, out, period, fmt)
+                     findings=findings, gap=gap)
+    paths = write(frame, out, period, fmt)
+    planted = planted_gap(district_rates(observations, findings), seed) if gap else None
+    truth = {"note": f"{SYNTHETIC_TITLE}: khảo sát mô phỏng; số liệu khớp với bảng của các "
+                     f"huyện trừ chênh lệch cài sẵn dưới đây (báo cáo cao hơn thực tế), mà "
+                     f"bước đối chiếu khảo sát – báo cáo phải phát hiện.",
+             "seed": seed, "period": period, "people": frame.height,
+             "planted": [planted] if planted else []}
+    (Path(out) / f"{file_stem(period)}.ground-truth.json").write_text(
+        json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return paths

@@ -191,8 +191,10 @@ def _province(folder: Path, changes: dict[str, dict] | None = None) -> Path:
 
 def test_generator_agrees_with_the_tables_and_is_deterministic(tmp_path):
     tables = _province(tmp_path / "tables")
-    a = survey_synth.synth_survey(tables, tmp_path / "a" / "survey", seed=5, people=20_000)
-    b = survey_synth.synth_survey(tables, tmp_path / "b" / "survey", seed=5, people=20_000)
+    a = survey_synth.synth_survey(tables, tmp_path / "a" / "survey", seed=5, people=20_000,
+                                  gap=False)
+    b = survey_synth.synth_survey(tables, tmp_path / "b" / "survey", seed=5, people=20_000,
+                                  gap=False)
     assert [p.name for p in a] == ["khao-sat-2024-du-lieu-mo-phong.parquet"]
     assert a[0].read_bytes() == b[0].read_bytes()
     assert "DỮ LIỆU MÔ PHỎNG" in pl.read_parquet_metadata(a[0])["bakhong"]
@@ -216,7 +218,8 @@ def test_generator_agrees_with_the_tables_and_is_deterministic(tmp_path):
 
 def test_a_report_far_from_its_survey_is_a_finding_with_both_figures(tmp_path):
     tables = _province(tmp_path / "raw" / "tables")
-    survey_synth.synth_survey(tables, tmp_path / "raw" / "survey", seed=2, people=20_000)
+    survey_synth.synth_survey(tables, tmp_path / "raw" / "survey", seed=2, people=20_000,
+                              gap=False)
     # Nga Sơn now reports 100% bank accounts where its survey finds about 85% (+18%: fine)
     # and Thường Xuân 95% smartphones where its survey finds about 60% (+58%: a finding)
     _province(tmp_path / "raw" / "tables", {"401": {"TC07": {"after": 1.0}},
@@ -235,7 +238,8 @@ def test_a_report_far_from_its_survey_is_a_finding_with_both_figures(tmp_path):
 
 def test_tc08_comparison_says_the_survey_covers_only_15_plus(tmp_path):
     tables = _province(tmp_path / "raw" / "tables")
-    survey_synth.synth_survey(tables, tmp_path / "raw" / "survey", seed=2, people=9_000)
+    survey_synth.synth_survey(tables, tmp_path / "raw" / "survey", seed=2, people=9_000,
+                              gap=False)
     _province(tmp_path / "raw" / "tables", {"386": {"TC08": {"after": 0.3}}})
     loaded = load_paths([tmp_path / "raw"])
     findings = survey_findings(check(loaded.observations, loaded.problems))
@@ -275,9 +279,9 @@ def test_cli_ingest_adds_survey_indicators_and_check_reports_the_gap(tmp_path):
     raw = tmp_path / "raw"
     _province(raw / "tables")
     out = run("synth-survey", "--seed", "9", "--from", str(raw / "tables"), "--out",
-              str(raw / "survey"), "--people", "12000")
+              str(raw / "survey"), "--people", "12000", "--no-gap")
     assert out.returncode == 0, out.stderr
-    assert "DỮ LIỆU MÔ PHỎNG" in out.stdout
+    assert "DỮ LIỆU MÔ PHỎNG" in out.stdout and "chênh lệch cài sẵn" not in out.stdout
     _province(raw / "tables", {"386": {"TC09": {"after": 0.2}}})
     out = run("ingest", str(raw), "--out", str(tmp_path / "processed"))
     assert out.returncode == 0, out.stderr
@@ -402,3 +406,24 @@ def test_counted_before_is_exactly_not_first_distinct(n, nulls):
         ids = ids.scatter(rng.integers(0, n, max(1, n // 10)), None)
     want = np.flatnonzero((~ids.is_first_distinct() & ids.is_not_null()).to_numpy())
     assert np.array_equal(survey._counted_before(ids), want)
+
+
+def test_the_planted_over_report_is_the_one_survey_finding(tmp_path):
+    """The generator plants one district reporting about twice what its people say; the
+    survey-versus-report check finds it, with both figures, and nothing else."""
+    import json
+
+    tables = _province(tmp_path / "tables")
+    out = tmp_path / "survey"
+    survey_synth.synth_survey(tables, out, seed=5, people=40_000)
+    truth = json.loads((out / "khao-sat-2024-du-lieu-mo-phong.ground-truth.json").read_text(
+        encoding="utf-8"))
+    assert "DỮ LIỆU MÔ PHỎNG" in truth["note"]
+    [planted] = truth["planted"]
+    _, findings = check_paths([tables, out])
+    found = survey_findings(findings)
+    assert found.select("unit_code", "indicator").rows() == [
+        (planted["unit_code"], planted["indicator"])]
+    message = found["message"][0]
+    assert survey.format_percent(planted["reported"]) in message and "khảo sát" in message
+    assert found["synthetic"].all()
