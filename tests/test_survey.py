@@ -427,3 +427,40 @@ def test_the_planted_over_report_is_the_one_survey_finding(tmp_path):
     message = found["message"][0]
     assert survey.format_percent(planted["reported"]) in message and "khảo sát" in message
     assert found["synthetic"].all()
+
+
+def _cp1258(text: str) -> bytes:
+    """Vietnamese in Windows-1258 as Excel writes it: base letters (â, ê, ô, ơ, ư, ă, đ)
+    precomposed, tone marks as combining characters."""
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        parts = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out.append(base + "".join(c for c in parts if c in tones))
+    return "".join(out).encode("cp1258")
+
+
+def test_a_windows_1258_csv_reads_like_its_utf8_twin(tmp_path):
+    rows = [["Danh sách khảo sát người từ 15 tuổi — xã Nga Liên, huyện Nga Sơn"],
+            ["Họ và tên", "Số CCCD", "Năm sinh", "Thôn", "Điện thoại thông minh",
+             "Tài khoản ngân hàng", "Chữ ký điện tử"],
+            ["Nguyễn Văn Ất", "038090000001", "1980", "Thôn Đông", "có", "Có", "không"],
+            ["Trần Thị Bưởi", "038090000002", "2001", "Thôn Đông", "", "x", "có"],
+            ["Lê Ngọc Ánh", "038090000003", "1975", "Xóm Trại", "có", "không", "chưa"]]
+    text = "\r\n".join(";".join(row) for row in rows) + "\r\n"
+    windows = tmp_path / "a" / "survey" / "nga-lien-2024.csv"
+    utf8 = tmp_path / "b" / "survey" / "nga-lien-2024.csv"
+    for path, data in ((windows, _cp1258(text)), (utf8, text.encode("utf-8"))):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+    with pytest.raises(UnicodeDecodeError):
+        windows.read_bytes().decode("utf-8")
+    a, b = survey.read_surveys([windows]), survey.read_surveys([utf8])
+    assert a.files[0].rejected == 0 and a.files[0].people == 3
+    columns = ["row", "age", "smartphone", "bank", "esign", "commune_code", "village_name"]
+    assert a.located().sort("row").select(columns).rows() == \
+        b.located().sort("row").select(columns).rows()
+    assert a.located().sort("row")["village_name"].to_list() == \
+        ["Thôn Đông", "Thôn Đông", "Xóm Trại"]
+    assert set(a.located()["commune_code"]) == {"16159"}
