@@ -655,8 +655,10 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
         # people keep the 64-bit key alone)
         names = part.frame.with_columns(location).select("_row", *LOCATION_FIELDS)
         return flagged.select("_row", "_bad", "_blank", *exprs, place), names, why
-    # text is parsed once: the location rides along and the sums take each place's name
-    return flagged.select("_row", "_bad", "_blank", *exprs, place, *LOCATION_FIELDS), None, why
+    # text is parsed once: the location rides along (as categories: a few thousand names
+    # held once, not six text columns of 3 million rows) and the sums take each place's name
+    return flagged.select("_row", "_bad", "_blank", *exprs, place,
+                          *(pl.col(f).cast(pl.Categorical) for f in LOCATION_FIELDS)), None, why
 
 
 def survey_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -743,6 +745,8 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
                 firsts = sums["_first"].implode()
                 sums = sums.join(named[0].filter(pl.col("_row").is_in(firsts)).collect(),
                                  left_on="_first", right_on="_row", how="left").drop("_first")
+            else:
+                sums = sums.with_columns(pl.col(LOCATION_FIELDS).cast(pl.String))
             blank = found["_blank"]
             bad = found["_bad"] & ~blank
             rej_frame = _reasons(pl.concat([w.collect() for w in whys], how="diagonal_relaxed"),
