@@ -834,20 +834,14 @@ def _counted_before(ids: pl.Series) -> np.ndarray:
     hash (two IDs may share the top bits)."""
     if ids.is_empty() or ids.null_count() == len(ids):
         return np.zeros(0, dtype=np.int64)
-    bits = np.uint64(max(1, (len(ids) - 1).bit_length()))
-    if ids.null_count():
-        where = np.flatnonzero(ids.is_not_null().to_numpy()).astype(np.uint64)
-        values = ids.drop_nulls().to_numpy()
-    else:
-        where, values = np.arange(len(ids), dtype=np.uint64), ids.to_numpy()
-    ordered = pl.Series(((values >> bits) << bits) | where).sort().to_numpy()
-    top = ordered >> bits
-    pairs = np.flatnonzero(top[1:] == top[:-1])
-    if not len(pairs):
+    step = 1 << max(1, (len(ids) - 1).bit_length())  # room for every position
+    key = (pl.col("id") // step * step + pl.int_range(pl.len(), dtype=pl.UInt64)).alias("k")
+    top = pl.col("k") // step
+    found = pl.LazyFrame({"id": ids}).select(key).drop_nulls().sort("k").filter(
+        (top == top.shift(1)) | (top == top.shift(-1))).collect()
+    if found.is_empty():
         return np.zeros(0, dtype=np.int64)
-    mask = (np.uint64(1) << bits) - np.uint64(1)
-    index = np.unique(np.concatenate([ordered[pairs], ordered[pairs + 1]]) & mask) \
-        .astype(np.int64)
+    index = (found["k"] % step).sort().cast(pl.Int64).to_numpy()
     later = ~ids.gather(index).is_first_distinct().to_numpy()
     return index[later]
 
