@@ -225,13 +225,15 @@ def _cmd_synth_survey(args: argparse.Namespace) -> int:
     total = sum(p.stat().st_size for p in paths)
     print(f"DỮ LIỆU MÔ PHỎNG: đã ghi {len(paths)} tệp khảo sát vào {args.out} "
           f"({total / 1e6:.1f} MB).")
-    truth = sorted(Path(args.out).glob("*.ground-truth.json"))
-    planted = json.loads(truth[-1].read_text(encoding="utf-8"))["planted"] if truth else []
+    # the ground truth this run wrote beside the survey (the newest, if other years are there)
+    truth = max(Path(args.out).glob("*.ground-truth.json"), key=lambda p: p.stat().st_mtime,
+                default=None)
+    planted = json.loads(truth.read_text(encoding="utf-8"))["planted"] if truth else []
     for gap in planted:
         print(f"Chênh lệch cài sẵn: {gap['unit_name']} báo cáo {gap['indicator']} "
               f"{format_percent(gap['reported'])}, khảo sát đo khoảng "
               f"{format_percent(gap['surveyed'])} — bước đối chiếu phải phát hiện "
-              f"(ghi trong {truth[-1].name}).")
+              f"(ghi trong {truth.name if truth else ''}).")
     return 0
 
 

@@ -427,6 +427,13 @@ def test_the_planted_over_report_is_the_one_survey_finding(tmp_path):
     message = found["message"][0]
     assert survey.format_percent(planted["reported"]) in message and "khảo sát" in message
     assert found["synthetic"].all()
+    from test_cli import run
+
+    out = run("synth-survey", "--seed", "5", "--from", str(tables), "--out",
+              str(tmp_path / "cli"), "--people", "4000")
+    assert out.returncode == 0, out.stderr
+    assert f"Chênh lệch cài sẵn: {planted['unit_name']} báo cáo {planted['indicator']}" \
+        in out.stdout
 
 
 def _cp1258(text: str) -> bytes:
