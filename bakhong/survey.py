@@ -556,10 +556,10 @@ class Survey:
                     "error": pl.String})
 
 
-#: One row per person. ``place`` is a key to :attr:`Survey.places`, the location as the
-#: file wrote it (or its title or name gave it); :meth:`Survey.located` resolves it to
-#: units, and :func:`aggregate` does so after grouping — no per-person string is kept,
-#: which is what keeps 3 million rows fast and small.
+#: One row per person. ``place`` is a key to :attr:`Survey.places`: the units of the
+#: location as the file wrote it (or its title or name gave it), resolved once per place;
+#: :meth:`Survey.located` joins them — no per-person string is kept, which is what keeps
+#: 3 million rows fast and small.
 PEOPLE_SCHEMA: dict[str, pl.DataType] = {
     "file": pl.Categorical, "row": pl.Int64, "period": pl.Categorical,
     "phase": pl.Categorical, "synthetic": pl.Boolean, "place": pl.UInt64, "age": pl.Int32,
