@@ -492,20 +492,26 @@ def _age(schema: pl.Schema, year: int) -> tuple[pl.Expr, pl.Expr]:
     return age, age.is_not_null()
 
 
-def _cccd(dtype: pl.DataType, salt: int) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
-    """(the number, to be computed once as ``_n``; then, reading ``_n``: has an ID, hash of a
-    valid 12-digit number or null, the cell is a number but not 12 digits)."""
+def _cccd_text(dtype: pl.DataType) -> pl.Expr:
     if dtype.is_numeric():
-        text = pl.col("cccd").cast(pl.Int64, strict=False).cast(pl.String).str.zfill(12)
-    else:
-        text = pl.col("cccd").cast(pl.String)
-    # a cast, not a regex per row (which costs more than reading the column); the cast takes
-    # a leading "+", which the 12-digit rule does not
-    number = text.cast(pl.UInt64, strict=False).alias("_n")
-    n = pl.col("_n")
+        return pl.col("cccd").cast(pl.Int64, strict=False).cast(pl.String).str.zfill(12)
+    return pl.col("cccd").cast(pl.String)
+
+
+def _cccd_number(dtype: pl.DataType) -> pl.Expr:
+    """The CCCD cell as a number, ``_n``, computed once per row for :func:`_cccd`. A cast,
+    not a regex per row (which costs more than reading the column)."""
+    return _cccd_text(dtype).cast(pl.UInt64, strict=False).alias("_n")
+
+
+def _cccd(dtype: pl.DataType, salt: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Reading ``_n`` (:func:`_cccd_number`): (has an ID, hash of a valid 12-digit number or
+    null, the cell is a number but not 12 digits). The cast takes a leading "+", which the
+    12-digit rule does not."""
+    text, n = _cccd_text(dtype), pl.col("_n")
     valid = n.is_not_null() & (text.str.len_bytes() == 12) & ~text.str.starts_with("+")
     has = n.is_not_null() | text.is_in(_YES_ANY_CASE).fill_null(False)
-    return number, has, pl.when(valid).then(n.hash(seed=salt)), n.is_not_null() & ~valid
+    return has, pl.when(valid).then(n.hash(seed=salt)), n.is_not_null() & ~valid
 
 
 @dataclass
@@ -602,7 +608,7 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
     # each cell is tokenised once (stripped, lower-cased); every rule below reads the token
     prepared = part.frame.with_columns(location).with_columns(
         *(_token(f, schema[f]).alias(f) for f in text_fields), age.alias("_age"),
-        *([_cccd(schema["cccd"], salt)[0]] if "cccd" in schema else []))
+        *([_cccd_number(schema["cccd"])] if "cccd" in schema else []))
     exprs: list[pl.Expr] = []
     reasons: dict[str, pl.Expr] = {}
     filled: list[pl.Expr] = []
@@ -622,7 +628,7 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
     age = pl.col("_age")
     exprs.append(age.alias("age"))
     if "cccd" in schema:
-        _, has, hashed, bad_id = _cccd(schema["cccd"], salt)
+        has, hashed, bad_id = _cccd(schema["cccd"], salt)
         exprs += [has.alias("has_cccd"), hashed.alias("_id"), bad_id.alias("_bad_id")]
         filled.append(pl.col("cccd").is_not_null())
     else:

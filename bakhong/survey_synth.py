@@ -123,15 +123,15 @@ def planted_gap(rates: dict[str, dict[str, float]], seed: int) -> dict[str, obje
 
 def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_PEOPLE,
              period: str | None = None, findings: pl.DataFrame | None = None,
-             gap: bool = True) -> pl.DataFrame:
+             gap: bool | dict[str, object] | None = True) -> pl.DataFrame:
     """One row per person aged 15+, with the survey's Vietnamese headers (and fake PII).
 
     ``findings``: the checks' findings on ``observations``; rates they show to be wrong are
     not copied (see :func:`district_rates`). ``gap``: plant the over-report of
-    :func:`planted_gap` (:func:`synth_survey` writes it down beside the survey).
+    :func:`planted_gap` (True), this one (a dict of :func:`planted_gap`), or none.
     """
     rates = district_rates(observations, findings)
-    planted = planted_gap(rates, seed) if gap else None
+    planted = planted_gap(rates, seed) if gap is True else gap or None
     communes_of: dict[str, list[int]] = {}
     for code in rates:
         m = re.fullmatch(r"(\d{3})-(\d{2,3})", code)  # a synthetic commune of bakhong synth
@@ -304,10 +304,10 @@ def synth_survey(source: Path | pl.DataFrame, out: Path, seed: int = 7,
             observations, problems, _ = read_tables([source])
             findings = check(observations, problems)
     period = period or _period(observations)
-    frame = generate(observations, seed=seed, people=people, period=period,
-                     findings=findings, gap=gap)
-    paths = write(frame, out, period, fmt)
     planted = planted_gap(district_rates(observations, findings), seed) if gap else None
+    frame = generate(observations, seed=seed, people=people, period=period,
+                     findings=findings, gap=planted)
+    paths = write(frame, out, period, fmt)
     truth = {"note": f"{SYNTHETIC_TITLE}: khảo sát mô phỏng; số liệu khớp với bảng của các "
                      f"huyện trừ chênh lệch cài sẵn dưới đây (báo cáo cao hơn thực tế), mà "
                      f"bước đối chiếu khảo sát – báo cáo phải phát hiện.",
