@@ -834,20 +834,24 @@ def _without(summed: pl.DataFrame, repeated: pl.DataFrame) -> pl.DataFrame:
 def _counted_before(ids: pl.Series) -> np.ndarray:
     """Positions (ascending) of the rows whose valid ID appeared on an earlier row.
 
-    One sort, of a key that carries each row's position in its low bits under the top bits
-    of its ID's hash: equal IDs sort side by side, earliest first, and their positions come
-    out of the key itself. The few rows whose keys agree are then compared on the whole
-    hash (two IDs may share the top bits)."""
+    Only the top 32 bits of each ID's hash are sorted (numpy sorts 32-bit integers with SIMD
+    instructions, in half the time of a 64-bit sort of hash and position); rows whose top
+    bits no other row shares cannot be repeats. The few others — the repeats, and IDs that
+    share their top bits by chance, about a thousand in three million — are compared on the
+    whole hash, in row order."""
     if ids.is_empty() or ids.null_count() == len(ids):
         return np.zeros(0, dtype=np.int64)
-    step = 1 << max(1, (len(ids) - 1).bit_length())  # room for every position
-    key = (pl.col("id") // step * step + pl.int_range(pl.len(), dtype=pl.UInt64)).alias("k")
-    top = pl.col("k") // step
-    found = pl.LazyFrame({"id": ids}).select(key).drop_nulls().sort("k").filter(
-        (top == top.shift(1)) | (top == top.shift(-1))).collect()
-    if found.is_empty():
+    top = (ids.fill_null(0).to_numpy() >> np.uint64(32)).astype(np.uint32)
+    present = ids.is_not_null().to_numpy() if ids.null_count() else None
+    ordered = np.sort(top if present is None else top[present])
+    again = ordered[1:] == ordered[:-1]
+    if not again.any():
         return np.zeros(0, dtype=np.int64)
-    index = (found["k"] % step).sort().cast(pl.Int64).to_numpy()
+    shared = pl.Series(np.unique(ordered[1:][again])).implode()
+    near = pl.Series(top).is_in(shared).to_numpy()
+    if present is not None:
+        near &= present
+    index = np.flatnonzero(near)
     later = ~ids.gather(index).is_first_distinct().to_numpy()
     return index[later]
 

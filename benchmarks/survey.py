@@ -10,6 +10,8 @@ Compares, in the same run and each case in a fresh subprocess (so peak memory is
   baseline;
 * ``polars-plain`` — a bare polars lazy query (group-by sums, no validation, no duplicate
   check), the floor a polars implementation can reach;
+* ``polars-direct`` — the pandas baseline's steps written directly in polars (regex
+  validation, ``is_first_distinct`` for duplicates): what a first polars port would give;
 
 from Parquet and from CSV. Then Excel: rows per second reading a survey workbook with
 calamine (bakhong's reader) against openpyxl (read-only mode).
@@ -44,6 +46,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 YES = ["x", "có", "co", "1", "true", "yes"]
+#: the four indicators every case computes: code -> (column, minimum age)
+FIELDS = {"TC06": ("Điện thoại thông minh", 18), "TC07": ("Tài khoản ngân hàng", 15),
+          "TC08": ("Tài khoản định danh điện tử VNeID", 15), "TC09": ("Chữ ký điện tử", 18)}
+FLAGS = [column for column, _ in FIELDS.values()]
+
+
+def _polars_sums(flag):
+    """Numerator and denominator of each indicator as polars sums; ``flag(column)`` reads a
+    yes/no column."""
+    import polars as pl
+
+    sums = []
+    for code, (column, age) in FIELDS.items():
+        sums += [(flag(column) & (pl.col("age") >= age)).sum().alias(f"{code}_num"),
+                 (pl.col("age") >= age).sum().alias(f"{code}_den")]
+    return sums
 
 
 def _rates():
@@ -99,15 +117,30 @@ def case_polars_plain(path: Path) -> int:
 
         def flag(name: str) -> pl.Expr:
             return pl.col(name).fill_null("").str.to_lowercase().is_in(YES)
-    fields = {"TC06": ("Điện thoại thông minh", 18), "TC07": ("Tài khoản ngân hàng", 15),
-              "TC08": ("Tài khoản định danh điện tử VNeID", 15),
-              "TC09": ("Chữ ký điện tử", 18)}
-    sums = []
-    for code, (column, age) in fields.items():
-        sums += [(flag(column) & (pl.col("age") >= age)).sum().alias(f"{code}_num"),
-                 (pl.col("age") >= age).sum().alias(f"{code}_den")]
-    communes = lazy.group_by("Mã huyện", "Mã xã").agg(*sums)
+    communes = lazy.group_by("Mã huyện", "Mã xã").agg(*_polars_sums(flag))
     districts = communes.group_by("Mã huyện").agg(pl.exclude("Mã xã").sum())
+    a, b = pl.collect_all([communes, districts])
+    return a.height + b.height
+
+
+def case_polars_direct(path: Path) -> int:
+    """The pandas baseline's steps written directly in polars (lazy): regex-validated CCCD,
+    duplicates dropped with ``is_first_distinct``, ages in range, the four indicators."""
+    import polars as pl
+
+    if path.suffix == ".parquet":
+        lazy = pl.scan_parquet(path).with_columns(
+            (2024 - pl.col("Năm sinh").cast(pl.Int32)).alias("age"))
+    else:
+        lazy = pl.scan_csv(path, infer_schema=False).with_columns(
+            pl.col("Tuổi").cast(pl.Int32, strict=False).alias("age"),
+            *(pl.col(f).fill_null("").str.strip_chars().str.to_lowercase().is_in(YES).alias(f)
+              for f in FLAGS))
+    ids = pl.col("Số CCCD").cast(pl.String)
+    lazy = lazy.filter(~(ids.str.contains(r"^\d{12}$") & ~ids.is_first_distinct())) \
+        .filter(pl.col("age").is_between(15, 120))
+    communes = lazy.group_by("Mã huyện", "Huyện", "Mã xã", "Xã").agg(*_polars_sums(pl.col))
+    districts = communes.group_by("Mã huyện", "Huyện").agg(pl.exclude("Mã xã", "Xã").sum())
     a, b = pl.collect_all([communes, districts])
     return a.height + b.height
 
@@ -116,8 +149,7 @@ def case_pandas(path: Path) -> int:
     import pandas as pd
 
     location = ["Mã huyện", "Huyện", "Mã xã", "Xã", "Mã thôn", "Thôn"]
-    flags = ["Điện thoại thông minh", "Tài khoản ngân hàng", "Tài khoản định danh điện tử VNeID",
-             "Chữ ký điện tử"]
+    flags = FLAGS
     if path.suffix == ".parquet":
         frame = pd.read_parquet(path, columns=["Số CCCD", "Năm sinh", *location, *flags])
         frame["age"] = 2024 - frame["Năm sinh"].astype("int32")
@@ -131,13 +163,11 @@ def case_pandas(path: Path) -> int:
     valid = ids.str.fullmatch(r"\d{12}")
     frame = frame[~(valid & ids.duplicated())]
     frame = frame[frame["age"].between(15, 120)]
-    fields = {"TC06": (flags[0], 18), "TC07": (flags[1], 15), "TC08": (flags[2], 15),
-              "TC09": (flags[3], 18)}
-    for code, (column, age) in fields.items():
+    for code, (column, age) in FIELDS.items():
         eligible = frame["age"] >= age
         frame[f"{code}_num"] = eligible & frame[column].astype(bool)
         frame[f"{code}_den"] = eligible
-    sums = [f"{c}_{p}" for c in fields for p in ("num", "den")]
+    sums = [f"{c}_{p}" for c in FIELDS for p in ("num", "den")]
     communes = frame.groupby(["Mã huyện", "Huyện", "Mã xã", "Xã"])[sums].sum().reset_index()
     districts = communes.groupby(["Mã huyện", "Huyện"])[sums].sum().reset_index()
     return len(communes) + len(districts)
@@ -152,8 +182,8 @@ def case_imports(path: Path) -> int:
     return 0
 
 
-CASES = {"bakhong": case_bakhong, "polars-plain": case_polars_plain, "pandas": case_pandas,
-         "imports": case_imports}
+CASES = {"bakhong": case_bakhong, "polars-plain": case_polars_plain,
+         "polars-direct": case_polars_direct, "pandas": case_pandas, "imports": case_imports}
 
 
 def child(case: str, path: Path, repeat: int) -> None:
@@ -256,7 +286,7 @@ def main() -> None:
         print(f"{'case':<28}{'cold s':>8}{'warm s':>9}{'peak MB':>9}  cold, warm runs (s)")
         results = {}
         for source, path in (("Parquet", parquet), ("CSV", csv_path)):
-            for case in ("bakhong", "polars-plain", "pandas"):
+            for case in ("bakhong", "polars-plain", "polars-direct", "pandas"):
                 r = measure(case, path, args.repeat)
                 results[(case, source)] = r
                 print(f"{case + ' / ' + source:<28}{r['cold']:>8.3f}{r['seconds']:>9.3f}"

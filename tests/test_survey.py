@@ -400,8 +400,11 @@ def test_counted_before_is_exactly_not_first_distinct(n, nulls):
 
     rng = np.random.default_rng(n)
     values = rng.integers(0, max(2, n // 3), n).astype(np.uint64)
-    values[::7] |= np.uint64(1) << np.uint64(40)  # same top bits, different IDs
-    ids = pl.Series(values * np.uint64(0x9E3779B97F4A7C15))
+    values[::7] |= np.uint64(1) << np.uint64(40)
+    hashes = values * np.uint64(0x9E3779B97F4A7C15)
+    # every third ID shares its top 32 bits with many others, but not its whole hash
+    hashes[::3] = (hashes[::3] & np.uint64(0xFFFF)) | (np.uint64(7) << np.uint64(32))
+    ids = pl.Series(hashes)
     if nulls:
         ids = ids.scatter(rng.integers(0, n, max(1, n // 10)), None)
     want = np.flatnonzero((~ids.is_first_distinct() & ids.is_not_null()).to_numpy())
