@@ -219,21 +219,17 @@ def _cmd_synth_survey(args: argparse.Namespace) -> int:
     source = Path(args.source)
     if not source.exists():
         raise UsageError(f"không tìm thấy {source}")
-    paths = synth_survey(source, Path(args.out), seed=args.seed,
-                         people=args.people or PROVINCE_PEOPLE, fmt=args.format,
-                         period=args.period, gap=not args.no_gap)
-    total = sum(p.stat().st_size for p in paths)
-    print(f"DỮ LIỆU MÔ PHỎNG: đã ghi {len(paths)} tệp khảo sát vào {args.out} "
+    written = synth_survey(source, Path(args.out), seed=args.seed,
+                           people=args.people or PROVINCE_PEOPLE, fmt=args.format,
+                           period=args.period, gap=not args.no_gap)
+    total = sum(p.stat().st_size for p in written.paths)
+    print(f"DỮ LIỆU MÔ PHỎNG: đã ghi {len(written.paths)} tệp khảo sát vào {args.out} "
           f"({total / 1e6:.1f} MB).")
-    # the ground truth this run wrote beside the survey (the newest, if other years are there)
-    truth = max(Path(args.out).glob("*.ground-truth.json"), key=lambda p: p.stat().st_mtime,
-                default=None)
-    planted = json.loads(truth.read_text(encoding="utf-8"))["planted"] if truth else []
-    for gap in planted:
+    for gap in written.planted:
         print(f"Chênh lệch cài sẵn: {gap['unit_name']} báo cáo {gap['indicator']} "
               f"{format_percent(gap['reported'])}, khảo sát đo khoảng "
               f"{format_percent(gap['surveyed'])} — bước đối chiếu phải phát hiện "
-              f"(ghi trong {truth.name if truth else ''}).")
+              f"(ghi trong {written.truth.name}).")
     return 0
 
 

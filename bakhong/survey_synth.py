@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -280,9 +281,19 @@ def _write_xlsx(path: Path, head: list[list[str]], rows: pl.DataFrame) -> None:
     wb.save(path)
 
 
+@dataclass(frozen=True)
+class WrittenSurvey:
+    """What :func:`synth_survey` wrote: the survey files, the ground truth beside them and
+    the gap planted in them (none, or one)."""
+
+    paths: list[Path]
+    truth: Path
+    planted: list[dict[str, object]]
+
+
 def synth_survey(source: Path | pl.DataFrame, out: Path, seed: int = 7,
                  people: int = PROVINCE_PEOPLE, fmt: str = "parquet",
-                 period: str | None = None, gap: bool = True) -> list[Path]:
+                 period: str | None = None, gap: bool = True) -> WrittenSurvey:
     """Read the district tables under ``source`` (a folder of template tables, an
     observations .parquet, or an observation table) and write a survey that agrees with
     them, but for the planted gap (``gap``), recorded in ``<stem>.ground-truth.json``."""
@@ -313,6 +324,7 @@ def synth_survey(source: Path | pl.DataFrame, out: Path, seed: int = 7,
                      f"bước đối chiếu khảo sát – báo cáo phải phát hiện.",
              "seed": seed, "period": period, "people": frame.height,
              "planted": [planted] if planted else []}
-    (Path(out) / f"{file_stem(period)}.ground-truth.json").write_text(
-        json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return paths
+    truth_path = Path(out) / f"{file_stem(period)}.ground-truth.json"
+    truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n",
+                          encoding="utf-8")
+    return WrittenSurvey(paths, truth_path, truth["planted"])

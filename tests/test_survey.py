@@ -192,9 +192,9 @@ def _province(folder: Path, changes: dict[str, dict] | None = None) -> Path:
 def test_generator_agrees_with_the_tables_and_is_deterministic(tmp_path):
     tables = _province(tmp_path / "tables")
     a = survey_synth.synth_survey(tables, tmp_path / "a" / "survey", seed=5, people=20_000,
-                                  gap=False)
+                                  gap=False).paths
     b = survey_synth.synth_survey(tables, tmp_path / "b" / "survey", seed=5, people=20_000,
-                                  gap=False)
+                                  gap=False).paths
     assert [p.name for p in a] == ["khao-sat-2024-du-lieu-mo-phong.parquet"]
     assert a[0].read_bytes() == b[0].read_bytes()
     assert "DỮ LIỆU MÔ PHỎNG" in pl.read_parquet_metadata(a[0])["bakhong"]
@@ -327,7 +327,7 @@ def test_survey_of_the_synthetic_province_uses_its_communes(tmp_path):
     obs = check_paths(sorted((tmp_path / "synthetic").glob("396-*")))[0]  # Thường Xuân's
     communes = set(obs.filter(unit_level="commune")["unit_code"])
     assert len(communes) > 5
-    paths = survey_synth.synth_survey(obs, tmp_path / "survey", seed=1, people=5_000)
+    paths = survey_synth.synth_survey(obs, tmp_path / "survey", seed=1, people=5_000).paths
     survey_obs = survey.indicators(survey.read_surveys(paths))
     surveyed = set(survey_obs.filter(unit_level="commune")["unit_code"])
     assert surveyed == communes
@@ -363,7 +363,8 @@ def test_sums_less_duplicates_match_a_recount_of_the_people(tmp_path):
     second time are subtracted afterwards: the result must equal a recount of the people
     table without them, at every level."""
     tables = _province(tmp_path / "tables")
-    path = survey_synth.synth_survey(tables, tmp_path / "survey", seed=9, people=30_000)[0]
+    path = survey_synth.synth_survey(tables, tmp_path / "survey", seed=9,
+                                     people=30_000).paths[0]
     found = survey.read_surveys([path])
     assert found.people["duplicate"].sum() > 0
     people = found.located().filter(~pl.col("duplicate"))
@@ -415,14 +416,16 @@ def test_the_planted_over_report_is_the_one_survey_finding(tmp_path):
     """The generator plants one district reporting about twice what its people say; the
     survey-versus-report check finds it, with both figures, and nothing else."""
     import json
+    import os
 
     tables = _province(tmp_path / "tables")
     out = tmp_path / "survey"
-    survey_synth.synth_survey(tables, out, seed=5, people=40_000)
-    truth = json.loads((out / "khao-sat-2024-du-lieu-mo-phong.ground-truth.json").read_text(
-        encoding="utf-8"))
+    written = survey_synth.synth_survey(tables, out, seed=5, people=40_000)
+    assert written.truth == out / "khao-sat-2024-du-lieu-mo-phong.ground-truth.json"
+    truth = json.loads(written.truth.read_text(encoding="utf-8"))
     assert "DỮ LIỆU MÔ PHỎNG" in truth["note"]
     [planted] = truth["planted"]
+    assert written.planted == truth["planted"]
     _, findings = check_paths([tables, out])
     found = survey_findings(findings)
     assert found.select("unit_code", "indicator").rows() == [
@@ -432,11 +435,19 @@ def test_the_planted_over_report_is_the_one_survey_finding(tmp_path):
     assert found["synthetic"].all()
     from test_cli import run
 
+    # another year's ground truth, newer, in the same folder: the CLI names its own
+    other = tmp_path / "cli" / "khao-sat-2023-du-lieu-mo-phong.ground-truth.json"
+    other.parent.mkdir()
+    other.write_text(json.dumps({"planted": [{**planted, "unit_name": "Huyện Khác"}]}),
+                     encoding="utf-8")
+    os.utime(other, (2_000_000_000, 2_000_000_000))
     out = run("synth-survey", "--seed", "5", "--from", str(tables), "--out",
               str(tmp_path / "cli"), "--people", "4000")
     assert out.returncode == 0, out.stderr
     assert f"Chênh lệch cài sẵn: {planted['unit_name']} báo cáo {planted['indicator']}" \
         in out.stdout
+    assert "khao-sat-2024-du-lieu-mo-phong.ground-truth.json" in out.stdout
+    assert "Huyện Khác" not in out.stdout
 
 
 def _cp1258(text: str) -> bytes:
