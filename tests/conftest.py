@@ -31,6 +31,17 @@ def document(unit: str = "UBND huyện Bá Thước", period: str = "2024", **ch
     return Document(unit_title=unit, period=period, cells=cells)
 
 
+@pytest.fixture(scope="session")
+def commune_province(tmp_path_factory) -> Path:
+    """``bakhong synth --level commune`` (seed 3) once per session: a table per commune of
+    the province, named ``<commune code>-…`` (DỮ LIỆU MÔ PHỎNG). Read it, never write it."""
+    from bakhong.synth import synthesize
+
+    out = tmp_path_factory.mktemp("commune-province")
+    synthesize(3, out, level="commune")
+    return out
+
+
 @pytest.fixture
 def make_file(tmp_path: Path):
     """make_file(name, document=None, layout=Layout()) -> the written path."""

@@ -267,3 +267,47 @@ def test_the_project_kernel_preloads_so_the_first_open_waits_on_no_import(projec
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+@pytest.fixture(scope="module")
+def commune_project(tmp_path_factory, commune_province) -> Path:
+    """The real Thường Xuân table and the synthetic tables of its communes and of Triệu
+    Sơn's (``bakhong synth --level commune``)."""
+    import shutil
+
+    from conftest import THUONG_XUAN
+
+    root = tmp_path_factory.mktemp("communes")
+    (root / "data" / "raw" / "tables").mkdir(parents=True)
+    shutil.copy(THUONG_XUAN, root / "data" / "raw" / "tables" / THUONG_XUAN.name)
+    synthetic = root / "data" / "raw" / "synthetic"
+    synthetic.mkdir()
+    for path in [*commune_province.glob("396-*"), *commune_province.glob("397-*")]:
+        shutil.copy(path, synthetic / path.name)
+    return root
+
+
+def test_commune_level_data_opens_and_selecting_communes_narrows_every_view(commune_project):
+    ex = bakhong.explore(root=commune_project, indicator="TC09", interactive=True)
+    assert isinstance(ex, Explorer)
+    options = dict(ex.controls.units.options)  # label -> code
+    communes = {label: code for label, code in options.items() if "xã/phường" in label}
+    assert len(communes) > 20 and {c[:3] for c in communes.values()} == {"396", "397"}
+    assert options["Thường Xuân"] == "396"  # the real district, first, unmarked
+    assert next(iter(options)) == "Thường Xuân"
+    label, code = sorted(communes.items())[0]
+    assert label.endswith(f"(mô phỏng) — xã/phường [{code}]")
+    bars = _bars(ex)
+    assert len(bars) == len(options) and bars["Thường Xuân"] == pytest.approx(0.4575)
+
+    everywhere = set(ex.findings()["unit_code"])
+    picked = tuple(sorted(communes.values())[:2])
+    names = set(ex.data.table.filter(pl.col("unit_code").is_in(picked))["unit_name"])
+    ex.controls.units.value = picked
+    shown = {name.rstrip(" *") for name in ex.traces("before_after")[1].x}
+    assert shown == names and len(shown) == 2
+    assert {name.rstrip(" *") for name in ex.traces("heatmap")[0].y} == names
+    opacity = ex.traces("units")[0].marker.opacity
+    assert sorted(opacity).count(1.0) == 2  # the two communes stand out among all units
+    assert len(everywhere) > 5  # findings of many units before the selection
+    assert set(ex.findings()["unit_code"]) == set(picked) < everywhere

@@ -318,13 +318,10 @@ def test_cli_synth_survey_bad_source_exits_2(tmp_path):
     assert out.returncode == 2 and "bakhong:" in out.stderr
 
 
-def test_survey_of_the_synthetic_province_uses_its_communes(tmp_path):
+def test_survey_of_the_synthetic_province_uses_its_communes(tmp_path, commune_province):
     """``bakhong synth --level commune`` then ``synth-survey``: the survey's communes are the
     province's ("396-01"), so reports and survey meet at commune level as well."""
-    from bakhong.synth import synthesize
-
-    synthesize(3, tmp_path / "synthetic", level="commune")
-    obs = check_paths(sorted((tmp_path / "synthetic").glob("396-*")))[0]  # Thường Xuân's
+    obs = check_paths(sorted(commune_province.glob("396-*")))[0]  # Thường Xuân's
     communes = set(obs.filter(unit_level="commune")["unit_code"])
     assert len(communes) > 5
     paths = survey_synth.synth_survey(obs, tmp_path / "survey", seed=1, people=5_000).paths
