@@ -29,6 +29,7 @@ stays light.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import time
 from collections.abc import Iterable, Sequence
@@ -456,7 +457,7 @@ class Explorer:
         folder.mkdir(parents=True, exist_ok=True)
         s = self.selection
         units = chosen_units(visible(self.data, s), s)
-        stem = f"{s.period}-{s.indicator}-{PHASE_SLUG[s.phase]}-{len(units)}-don-vi"
+        stem = f"{s.period}-{s.indicator}-{PHASE_SLUG[s.phase]}-{_units_slug(units)}"
         rows = self.rows().sort(["unit_name", "order"])
         found = self.findings()
         from .tables import findings_table, wide_table
@@ -490,6 +491,15 @@ class Explorer:
     def __repr__(self) -> str:
         s = self.selection
         return f"Explorer(period={s.period!r}, units={len(s.units)}, indicator={s.indicator!r})"
+
+
+def _units_slug(codes: Sequence[str]) -> str:
+    """The units of an export in its file names: their codes when few, else their number
+    and a digest of the codes — two selections never share a name, the same one keeps it."""
+    if len(codes) <= 3:
+        return "-".join(sorted(codes))
+    digest = hashlib.sha1(",".join(sorted(codes)).encode()).hexdigest()[:8]
+    return f"{len(codes)}-don-vi-{digest}"
 
 
 def _refuse_raw(folder: Path, root: Path) -> None:

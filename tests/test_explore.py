@@ -152,6 +152,25 @@ def test_export_writes_csv_xlsx_and_html_of_the_selection(explorer, tmp_path):
     assert "DỮ LIỆU MÔ PHỎNG" in page
 
 
+def test_exports_of_different_selections_never_overwrite_each_other(explorer, tmp_path):
+    explorer.controls.units.value = ("396", "380")
+    first = explorer.export(tmp_path)
+    explorer.controls.units.value = ("396", "381")  # as many units, other ones
+    second = explorer.export(tmp_path)
+    assert first["csv"] != second["csv"] and first["csv"].exists()
+    assert "Thanh Hóa" in first["csv"].read_text(encoding="utf-8-sig")
+    assert "Thanh Hóa" not in second["csv"].read_text(encoding="utf-8-sig")
+    assert first["csv"].name == "2024-TC09-sau-380-396.csv"
+    explorer.controls.units.value = tuple(sorted(set(explorer.data.table["unit_code"])))[:5]
+    many = explorer.export(tmp_path)
+    assert re.fullmatch(r"2024-TC09-sau-5-don-vi-[0-9a-f]{8}\.csv", many["csv"].name)
+    explorer.controls.units.value = (*explorer.controls.units.value[:4], "386")
+    assert explorer.export(tmp_path)["csv"] != many["csv"]
+    explorer.controls.units.value = ("380", "396")  # the first selection again: its name
+    assert explorer.export(tmp_path) == first
+    assert len(list(tmp_path.glob("*.csv"))) == 2 * 4  # four selections, two CSVs each
+
+
 def test_export_button_reports_in_vietnamese(explorer, project):
     explorer.controls.export.click()
     assert explorer.status.value.startswith("Đã xuất 4 tệp")
