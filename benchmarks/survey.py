@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ FIELDS = {"TC06": ("Điện thoại thông minh", 18), "TC07": ("Tài khoản ng
 FLAGS = [column for column, _ in FIELDS.values()]
 
 
-def _polars_sums(flag):
+def _polars_sums(flag: Callable[[str], Any]) -> list[Any]:
     """Numerator and denominator of each indicator as polars sums; ``flag(column)`` reads a
     yes/no column."""
     import polars as pl
