@@ -122,7 +122,7 @@ def ingest(raw: Path | None = None, out: Path | None = None,
             "phase": survey_phase,
             "people": survey.people.height,
             "counted_twice": int(survey.people["duplicate"].sum()),
-            "rejected_rows": survey.rejects.select(["file", "row"]).unique().height,
+            "rejected_rows": survey.rejects.select(["file", "sheet", "row"]).unique().height,
             "communes_with_duplicates": [
                 {"commune_code": r["commune_code"], "commune_name": r["commune_name"],
                  "counted_twice": int(r["duplicates"]), "invalid_ids": int(r["invalid_ids"])}
@@ -137,7 +137,7 @@ def ingest(raw: Path | None = None, out: Path | None = None,
         findings.write_parquet(staging / "findings.parquet")
         if survey is not None:
             survey.quality.write_parquet(staging / "survey_quality.parquet")
-            survey.rejects.sort(["file", "row", "column"]).write_parquet(
+            survey.rejects.sort(["file", "sheet", "row", "column"]).write_parquet(
                 staging / "survey_rejects.parquet")
             survey.duplicates.write_parquet(staging / "survey_duplicates.parquet")
         (staging / "manifest.json").write_text(

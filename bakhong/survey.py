@@ -16,14 +16,18 @@ Reading
 * Yes/no cells: "x", "có", "Có", "co", "1", "TRUE", "✓" are yes; blank, "không", "0",
   "FALSE", "chưa" are no. Anything else makes the row unreadable.
 * Age: a number of years, or a year/date of birth (age = survey year − birth year).
-* Location: district (huyện), commune (xã), village (thôn) columns, else the title rows,
-  else the file name. GSO codes from :mod:`bakhong.units` where the unit is known; other
+* Location: district (huyện), commune (xã), village (thôn) columns; else the title rows,
+  the sheet's name and the file name — the sheets of a workbook of several name their
+  villages; a lone sheet named "Thôn Liên Sơn" names its village unless the title rows do;
+  the file name comes last. GSO codes from :mod:`bakhong.units` where the unit is known; other
   communes get ``<district code>-<slug>`` and villages ``<commune code>-<slug>`` (synthetic
   surveys carry their own codes in "Mã xã"/"Mã thôn" columns, which are kept).
 * Rows that cannot be read (a yes/no cell holding something else, no readable age, an age
-  outside 15–120, no commune) are counted and reported by file, row and column
-  (:attr:`Survey.rejects`, and one ``unparseable`` finding per file and column) — never
-  silently dropped, and never with the cell's content (it may be personal data).
+  outside 15–120, no commune) are counted and reported by file, sheet, row and column
+  (:attr:`Survey.rejects`, and one ``unparseable`` finding per file, sheet and column that
+  names the cell to correct and what to write there, told to the district the rows lie in
+  so that its report shows it) — never silently dropped, and never with the cell's content
+  (it may be personal data).
 
 Personal data
 -------------
@@ -238,6 +242,7 @@ class _Part:
     context: dict[str, str]  # file-level district/commune/village names
     letters: dict[str, str]  # field -> spreadsheet column letter, for the report
     columnar: bool = False   # Parquet: reading a column again costs little
+    sheet: str = ""          # the workbook's sheet ("" for CSV and Parquet)
 
 
 def _letter(index: int) -> str:
@@ -309,11 +314,18 @@ def _part_from_grid(path: Path, sheet: str, rows: list[list[Any]],
             data[f] = [_cell_text(v) for v in column]
     frame = pl.DataFrame({"_row": numbers, **data},
                          schema={"_row": pl.Int64, **{f: pl.String for f in data}})
-    context = {**_context_from_name(path), **_context_from(titles)}
-    if many_sheets and "village" not in keep.values():
-        context["village"] = sheet
+    in_titles = _context_from(titles)
+    context = {**_context_from_name(path), **in_titles}
+    if "village" not in keep.values():
+        # one sheet a village: its name (titles are often copied from sheet to sheet); a
+        # lone sheet named "Thôn …" names the village better than the file name does
+        named = _context_from([sheet]).get("village")
+        if many_sheets:
+            context["village"] = sheet
+        elif named and "village" not in in_titles:
+            context["village"] = named
     return _Part(frame.lazy(), _headers(keep), context,
-                 {f: _letter(c) for c, f in keep.items()})
+                 {f: _letter(c) for c, f in keep.items()}, sheet=sheet)
 
 
 def _headers(fields: dict[int, str]) -> dict[str, str]:
@@ -537,7 +549,7 @@ class Survey:
 
     people: pl.DataFrame
     files: list[SurveyFile]
-    rejects: pl.DataFrame                  # file, row, column, reason
+    rejects: pl.DataFrame                  # file, sheet, row, column, reason
     duplicates: pl.DataFrame               # per commune: the people counted twice (a count)
     findings: list[Finding] = field(default_factory=list)
     grains: pl.DataFrame | None = None     # sums per file and place (duplicates taken out)
@@ -573,8 +585,8 @@ PEOPLE_SCHEMA: dict[str, pl.DataType] = {
 }
 UNIT_COLUMNS = ("district_code", "district_name", "commune_code", "commune_name",
                 "village_code", "village_name")
-REJECT_SCHEMA = {"file": pl.String, "row": pl.Int64, "column": pl.String,
-                 "reason": pl.String}
+REJECT_SCHEMA = {"file": pl.String, "sheet": pl.String, "row": pl.Int64,
+                 "column": pl.String, "reason": pl.String}
 
 
 def _phase_of(path: Path, phase: str) -> str:
@@ -654,7 +666,7 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
               for i, k in enumerate(keys)]
     place = functools.reduce(lambda a, b: a ^ b, hashes).alias("place")
     why = flagged.filter(pl.col("_bad") & ~pl.col("_blank")).select(
-        "_row", *(r.fill_null(False).alias(f"_r_{f}") for f, r in reasons.items()))
+        "_row", place, *(r.fill_null(False).alias(f"_r_{f}") for f, r in reasons.items()))
     if part.columnar:
         # Parquet: the location text is read again, on its own, for the first row of each
         # place only — cheaper than carrying six text columns through 3 million rows (the
@@ -705,8 +717,7 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
     salt = random.SystemRandom().getrandbits(63)
     files: list[SurveyFile] = []
     people: list[pl.DataFrame] = []
-    rejects: list[pl.DataFrame] = []
-    letters: dict[str, dict[str, str]] = {}
+    rejects: list[tuple[pl.DataFrame, SurveyFile]] = []
     grains: list[pl.DataFrame] = []
     problems: list[Finding] = []
     paths = [Path(p) for p in paths]
@@ -728,10 +739,8 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
             continue
         info.synthetic = info.synthetic or any(
             SYNTHETIC_MARK in fold_words(" ".join(p.context.values())) for p in parts)
-        letters[path.name] = {}
         frames, named, whys = [], [], []
         for part in parts:
-            letters[path.name].update(part.letters)
             rows, names, why = _normalise(part, info, salt)
             frames.append(rows)
             named.append(names)
@@ -755,8 +764,8 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
                 sums = sums.with_columns(pl.col(LOCATION_FIELDS).cast(pl.String))
             blank = found["_blank"]
             bad = found["_bad"] & ~blank
-            rej_frame = _reasons(pl.concat([w.collect() for w in whys], how="diagonal_relaxed"),
-                                 path) if bad.any() else None
+            rej_frame = pl.concat([_reasons(w.collect(), path, part) for w, part
+                                   in zip(whys, parts, strict=True)]) if bad.any() else None
         except pl.exceptions.PolarsError as exc:
             info.error = f"không đọc được nội dung ({type(exc).__name__})"
             problems.append(_load_error(info.error, info))
@@ -766,7 +775,8 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
             found = found.filter(~(blank | bad))
         info.fields = tuple(sorted(set().union(*(p.fields for p in parts))))
         info.people = found.height
-        info.rejected = rej_frame["row"].n_unique() if rej_frame is not None else 0
+        info.rejected = rej_frame.select("sheet", "row").n_unique() \
+            if rej_frame is not None else 0
         info.invalid_ids = int(found["_bad_id"].sum())
         info.rows = info.people + info.rejected
         constants = [pl.lit(path.name, pl.Categorical).alias("file"),
@@ -776,8 +786,7 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
         people.append(found.drop("_bad", "_blank").with_columns(constants))
         grains.append(sums.with_columns(constants))
         if rej_frame is not None:
-            problems += _reject_findings(rej_frame, info, letters[path.name])
-            rejects.append(rej_frame)
+            rejects.append((rej_frame, info))
     if people:
         frame = pl.concat(people, how="diagonal_relaxed")
         summed = pl.concat(grains, how="diagonal_relaxed")
@@ -795,6 +804,8 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
     # the few thousand places are resolved to units once, for the duplicates and the sums
     place_table = _locate_places(summed.select("place", *LOCATION_FIELDS)
                                  .unique("place", keep="any").sort("place"))
+    for rej_frame, info in rejects:  # told by the unit the rows' places resolve to
+        problems += _reject_findings(rej_frame, info, place_table)
     later = _counted_before(frame["_id"])
     duplicate = np.zeros(frame.height, dtype=bool)
     duplicate[later] = True
@@ -810,8 +821,8 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
         pl.col("duplicates").sum(), pl.col("invalid_ids").sum()).sort("commune_code")
     frame = frame.rename({"_row": "row"}).select(list(PEOPLE_SCHEMA))  # drops the ID hash
     grains_frame = _without(summed.drop(LOCATION_FIELDS), repeated)
-    reject_frame = pl.concat(rejects).drop("_field") if rejects else \
-        pl.DataFrame(schema=REJECT_SCHEMA)
+    reject_frame = pl.concat([r for r, _ in rejects]).select(list(REJECT_SCHEMA)) \
+        if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
     return Survey(frame, files, reject_frame, duplicates, problems, grains_frame, place_table)
 
 
@@ -860,52 +871,99 @@ _REASON_TEXT = {"age_range": f"tuổi ngoài phạm vi khảo sát ({MIN_AGE}–
                 "commune": "không rõ xã"}
 
 
-def _reasons(why: pl.DataFrame, path: Path) -> pl.DataFrame:
-    """file, row, column, reason — one row per unreadable cell (no cell content)."""
+def _reasons(why: pl.DataFrame, path: Path, part: _Part) -> pl.DataFrame:
+    """file, sheet, row, column, reason — one row per unreadable cell (no cell content) —
+    and, for the findings, ``_field``, the column's ``_letter`` and the row's ``place``."""
     flags = [c for c in why.columns if c.startswith("_r_")]
-    long = why.unpivot(index="_row", on=flags).filter(pl.col("value"))
+    long = why.unpivot(index=["_row", "place"], on=flags).filter(pl.col("value"))
     field_of = pl.col("variable").str.strip_prefix("_r_")
+    # the age is read from "Tuổi", else from "Năm sinh": the column to correct is that one
+    age_from = "age" if "age" in part.fields or "birth_year" not in part.fields \
+        else "birth_year"
+    column = field_of.replace({"age_range": age_from, "age": age_from})
     return long.select(
-        pl.lit(path.name).alias("file"), pl.col("_row").alias("row"),
-        field_of.replace({"age_range": "age"}).replace_strict(
-            FIELD_VI, default=field_of).alias("column"),
+        pl.lit(path.name).alias("file"), pl.lit(part.sheet).alias("sheet"),
+        pl.col("_row").alias("row"),
+        column.replace_strict(FIELD_VI, default=column).alias("column"),
         field_of.replace_strict(_REASON_TEXT, default="không đọc được").alias("reason"),
         field_of.alias("_field"),
+        column.replace_strict(part.letters, default="").alias("_letter"), "place",
     ).sort("row", "column")
 
 
 _SURVEY_FIX = ("Gửi lại tệp khảo sát (.xlsx, .csv hoặc .parquet) có một dòng tiêu đề gồm các cột "
                "như “Tuổi”/“Năm sinh”, “Điện thoại thông minh”, “Tài khoản ngân hàng”, "
                "“Tài khoản VNeID”, “Chữ ký điện tử”, “Xã”, “Thôn”.")
+#: What to correct in the rows a survey file could not have read, by reason.
+_REJECT_FIX = {
+    "age": "Ghi tuổi bằng số (ví dụ 45) hoặc năm sinh (ví dụ 1980) ở các dòng đã nêu.",
+    "age_range": (f"Kiểm tra tuổi hoặc năm sinh ở các dòng đã nêu: khảo sát gồm người từ "
+                  f"{MIN_AGE} tuổi trở lên; dòng của người dưới {MIN_AGE} tuổi không cần ghi."),
+    "commune": ("Ghi tên xã ở cột “Xã”, hoặc ở dòng tiêu đề phía trên bảng "
+                "(ví dụ “UBND xã Nga Liên, huyện Nga Sơn”)."),
+}
+_YESNO_FIX = ("Ghi “x” hoặc “có” khi người được hỏi đã có; để trống hoặc ghi “không” khi chưa "
+              "có, ở các dòng đã nêu.")
 
 
 def _load_error(detail: str, info: SurveyFile) -> Finding:
+    """A survey file that could not be read, told to the district its name gives."""
+    context = _context_from_name(info.path)
+    district_code, district_name, *_ = _resolve_upper(
+        context.get("district"), None, context.get("commune"), None)
     finding = fnd.make("load_error", {"detail": detail}, source=info.path.name,
-                       period=info.period, synthetic=info.synthetic)
+                       period=info.period, synthetic=info.synthetic,
+                       unit_code=district_code or "", unit_name=district_name or "")
     return dataclasses.replace(finding, fix=_SURVEY_FIX)
 
 
+def _unit_names(located: pl.DataFrame) -> str:
+    """The communes of some rows, as a reader names them ("Xã Nga Liên, Xã Nga Thạch")."""
+    names = []
+    for code, name in located.select("commune_code", "commune_name").unique() \
+            .drop_nulls("commune_name").sort("commune_code").iter_rows():
+        try:
+            names.append(units_mod.by_code(code).full_name)
+        except UnknownUnitError:
+            names.append(name)
+    return ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+
+
 def _reject_findings(rejects: pl.DataFrame, info: SurveyFile,
-                     letters: dict[str, str]) -> list[Finding]:
-    """One ``unparseable`` finding per file and column: how many rows, which (no content)."""
+                     places: pl.DataFrame) -> list[Finding]:
+    """One ``unparseable`` finding per file, sheet and column: how many rows and which (no
+    content), the cell to correct, what to write there, and — where the rows lie in one
+    district — that district, so that its report shows them."""
+    located = rejects.join(places.select("place", "district_code", "district_name",
+                                         "commune_code", "commune_name"),
+                           on="place", how="left")
     out = []
-    for (field_,), group in rejects.group_by("_field", maintain_order=True):
-        rows = group["row"].sort().to_list()
+    for (field_, sheet), group in located.group_by(["_field", "sheet"], maintain_order=True):
+        rows = group["row"].unique().sort().to_list()
         shown = ", ".join(str(r) for r in rows[:8]) + (", …" if len(rows) > 8 else "")
-        header = "age" if field_ == "age_range" else field_
         what = {"age_range": f"có tuổi ngoài phạm vi khảo sát ({MIN_AGE}–{MAX_AGE})",
-                "commune": "không rõ xã (thiếu cột hoặc dòng tiêu đề ghi “Xã”)"}.get(
-            field_, "không đọc được")
+                "commune": "không rõ xã"}.get(field_, "có ô không đọc được")
+        letter, header = group["_letter"][0], group["column"][0]
+        spreadsheet = bool(re.fullmatch(r"[A-Z]{1,3}", letter))
+        column = (f" ở cột {letter} “{header}”" if spreadsheet else f" ở cột “{header}”") \
+            if field_ != "commune" or letter else ""
+        communes = _unit_names(group)
+        where = info.path.name + (f" ({communes})" if communes else "") + \
+            (f", trang “{sheet}”" if sheet else "")
+        message = (f"Tệp khảo sát {where}: {format_int(len(rows))} dòng {what}{column} "
+                   f"(dòng {shown}); các dòng này không được tính vào chỉ tiêu.")
+        districts = group.select("district_code", "district_name").unique() \
+            .drop_nulls("district_code")
+        unit_code, unit_name = districts.row(0) if districts.height == 1 else ("", "")
         indicator = next((code for code, (f, _, _) in SURVEY_INDICATORS.items()
                           if f == field_), "")
-        raw = (f"tệp khảo sát {info.path.name}, cột “{FIELD_VI.get(header, header)}”: "
-               f"{format_int(len(rows))} dòng {what} (dòng {shown})")
-        letter = letters.get(header, "")
-        spreadsheet = bool(re.fullmatch(r"[A-Z]{1,3}", letter))
-        out.append(fnd.make("unparseable", {"raw": raw}, indicator=indicator, phase=info.phase,
-                            period=info.period, synthetic=info.synthetic,
-                            source=f"{info.path.name}!{letter}{rows[0]}" if spreadsheet
-                            else f"{info.path.name}!dòng {rows[0]}"))
+        cell = f"{letter}{rows[0]}" if spreadsheet else f"dòng {rows[0]}"
+        finding = fnd.make("unparseable", {"raw": message}, indicator=indicator,
+                           phase=info.phase, period=info.period, synthetic=info.synthetic,
+                           unit_code=unit_code, unit_name=unit_name or "",
+                           source="!".join(p for p in (info.path.name, sheet, cell) if p))
+        out.append(dataclasses.replace(finding, message=message,
+                                       fix=_REJECT_FIX.get(field_, _YESNO_FIX)))
     return out
 
 

@@ -138,6 +138,65 @@ def test_workbook_read_with_calamine_location_from_title_and_sheets(tmp_path):
     assert "từ 15 tuổi" in district.filter(indicator="TC08")["raw"][0]
 
 
+
+def test_rejects_name_the_sheet_and_cell_say_what_to_write_and_reach_the_district(tmp_path):
+    """One workbook, a sheet a village: row 4 is unreadable on both sheets (two people, not
+    one); the age comes from "Năm sinh" (column B), which is the cell to correct."""
+    head = ["CCCD", "Năm sinh", "Điện thoại thông minh", "Tài khoản ngân hàng"]
+    sheets = {
+        "Thôn Đông": [["UBND XÃ NGA LIÊN, HUYỆN NGA SƠN"], head,
+                      ["038090000021", 1980, "x", "x"], ["038090000022", "chưa rõ", "x", ""]],
+        "Thôn Tây": [["UBND XÃ NGA LIÊN, HUYỆN NGA SƠN"], head,
+                     ["038090000023", 1990, "x", ""], ["038090000024", 1985, "??", "x"]],
+    }
+    path = write_xlsx(tmp_path / "nga-lien-2024.xlsx", sheets)
+    found = survey.read_surveys([path])
+    assert found.files[0].rejected == 2 and found.files[0].people == 2
+    assert found.rejects.sort("sheet").select("sheet", "row", "column").rows() == [
+        ("Thôn Tây", 4, "Điện thoại thông minh"), ("Thôn Đông", 4, "Năm sinh")]
+    age, smart = sorted(found.findings, key=lambda f: f.indicator)
+    assert age.source == "nga-lien-2024.xlsx!Thôn Đông!B4"
+    assert smart.source == "nga-lien-2024.xlsx!Thôn Tây!C4" and smart.indicator == "TC06"
+    for finding in (age, smart):
+        assert (finding.unit_code, finding.unit_name) == ("401", "Nga Sơn")
+        assert "Xã Nga Liên" in finding.message and "chỉ tiêu —" not in finding.message
+        assert "tỷ lệ phần trăm" not in finding.fix  # the tables' advice, not a survey's
+    assert "cột B “Năm sinh” (dòng 4)" in age.message and "năm sinh" in age.fix
+    assert "trang “Thôn Tây”" in smart.message and "“x”" in smart.fix
+    # a lone sheet named for its village names it, with its diacritics, over the file name
+    lone = write_xlsx(tmp_path / "thon-lien-son-2024.xlsx",
+                      {"Thôn Liên Sơn": sheets["Thôn Đông"][:3]})
+    assert survey.read_surveys([lone]).located()["village_name"].to_list() == ["Liên Sơn"]
+    # a file that cannot be read at all is told to the district its name gives
+    broken = tmp_path / "nga-lien-2024.parquet"
+    broken.write_bytes(b"not parquet")
+    [error] = survey.read_surveys([broken]).findings
+    assert error.rule == "load_error" and error.unit_code == "401"
+
+
+def test_a_districts_report_shows_its_survey_rejects(tmp_path):
+    from bakhong import report, tables
+    from bakhong.ingest import ingest
+
+    raw = tmp_path / "raw"
+    _province(raw / "tables")
+    rows = [["Khảo sát người từ 15 tuổi — xã Nga Liên, huyện Nga Sơn"], HEADER,
+            [1, "A", "038090000031", 40, "0912000031", "Thôn 1", "x", "x", "", "x", "", "x",
+             ""],
+            [2, "B", "038090000032", 30, "0912000032", "Thôn 1", "x", "??", "", "", "", "x",
+             ""]]
+    write_csv(raw / "survey" / "nga-lien-2024.csv", rows)
+    ingest(raw, tmp_path / "processed")
+    nga_son = report.district("401", "2024", data_dir=tmp_path / "processed")
+    [reject] = nga_son.findings.filter(pl.col("source").str.starts_with("nga-lien")).rows(
+        named=True)
+    assert reject["rule"] == "unparseable" and reject["source"] == "nga-lien-2024.csv!H4"
+    assert "1 dòng có ô không đọc được ở cột H “Điện thoại thông minh” (dòng 4)" in \
+        reject["message"]
+    assert "không được tính vào chỉ tiêu" in tables.findings(nga_son.findings)
+    other = report.district("386", "2024", data_dir=tmp_path / "processed")
+    assert other.findings.filter(pl.col("source").str.starts_with("nga-lien")).is_empty()
+
 def test_a_missing_column_gives_no_indicator_not_a_zero(tmp_path):
     path = write_csv(tmp_path / "survey" / "x-2024.csv", [
         ["Xã", "Huyện", "Tuổi", "Điện thoại thông minh", "Tài khoản ngân hàng"],
