@@ -65,6 +65,7 @@ import csv
 import dataclasses
 import functools
 import io
+import itertools
 import random
 import re
 import unicodedata
@@ -114,6 +115,9 @@ SURVEY_INDICATORS: dict[str, tuple[str, int, str]] = {
 }
 LEVELS = ("district", "commune", "village")
 
+#: A total row ("Cộng", "Tổng cộng", "Tổng số") in the first cells of a row ends the table.
+_TOTAL_RAW = r"^\s*(?:tổng cộng|tổng số|tổng|cộng|tong cong|tong so|tong|cong)\b"
+_TOTAL = re.compile(_TOTAL_RAW, re.I)
 _FOOTER_RAW = re.compile(r"\b(người lập|nguoi lap|ký tên|ky ten|chủ tịch|chu tich|xác nhận|"
                          r"xac nhan|thủ trưởng|thu truong|trưởng thôn|truong thon)\b")
 
@@ -210,6 +214,23 @@ def _find_header(rows: Sequence[Sequence[Any]], limit: int = 40) -> tuple[int, d
     return -1, {}
 
 
+def _is_numbering(cells: Sequence[Any]) -> bool:
+    """The row under a header that numbers its columns — "(1) (2) (3) …", "1 2 3 …" or
+    "A B C …" — as Vietnamese forms print it: not a person."""
+    texts = [(_cell_text(v) or "").strip() for v in cells if v not in (None, "")]
+    if len(texts) < 3:
+        return False
+    marks = [re.fullmatch(r"\(?\s*(\d{1,2}|[A-Za-z])\s*\)?", t) for t in texts]
+    if not all(marks):
+        return False
+    numbers = [int(m.group(1)) for m in marks if m and m.group(1).isdigit()]
+    return len(numbers) < 3 or all(b > a for a, b in itertools.pairwise(numbers))
+
+
+def _is_total(cells: Sequence[Any]) -> bool:
+    return any(isinstance(v, str) and _TOTAL.match(v) for v in cells[:3])
+
+
 # --- cells ------------------------------------------------------------------------------
 
 def _cell_text(value: Any) -> str | None:
@@ -256,6 +277,10 @@ def _letter(index: int) -> str:
 _KEEP = set(YESNO_FIELDS) | set(LOCATION_FIELDS) | {"age", "birth_year", "cccd"}
 
 
+_VILLAGE_WORD = {"thon": "Thôn", "ban": "Bản", "xom": "Xóm", "to dan pho": "Tổ dân phố",
+                 "khu pho": "Khu phố"}
+
+
 def _context_from(texts: Iterable[str]) -> dict[str, str]:
     """District, commune and village named in title lines ("Thôn 3, xã Nga Liên, …")."""
     out: dict[str, str] = {}
@@ -271,8 +296,15 @@ def _context_from(texts: Iterable[str]) -> dict[str, str]:
             m = re.search(pattern, nfc(text), flags=re.I)
             if m and m.group(1).strip():
                 value = m.group(1).strip(" .…_")
+                # "thôn Liên Sơn xã Nga Liên": the name stops where the next unit begins
+                value = re.split(r"\s+(?:xã|phường|thị trấn|huyện|thị xã|xa|phuong|huyen)\s",
+                                 value, maxsplit=1, flags=re.I)[0].strip(" .…_")
                 if kind == "village" and fold_words(value).startswith(("xa ", "huyen ")):
                     continue
+                if kind == "village" and re.fullmatch(r"\d+\w?|[IVXivx]+", value):
+                    # "THÔN 2" is "Thôn 2", as a village column writes it, not "2"
+                    prefix = fold_words(m.string[m.start():m.start(1)])
+                    value = f"{_VILLAGE_WORD.get(prefix, prefix.capitalize())} {value}"
                 out[kind] = value
     return out
 
@@ -298,13 +330,15 @@ def _part_from_grid(path: Path, sheet: str, rows: list[list[Any]],
     titles = [_cell_text(v) or "" for row in rows[:r] for v in row]
     keep = {c: f for c, f in fields.items() if f in _KEEP}
     end = len(rows)
-    # a signature block ends the table: it sits in the last rows (lower() and one regex)
+    # a total row or a signature block ends the table: they sit in the last rows
     for i in range(max(r + 1, len(rows) - 60), len(rows)):
-        if any(isinstance(v, str) and _FOOTER_RAW.search(v.lower()) for v in rows[i][:8]):
+        if _is_total(rows[i]) or any(isinstance(v, str) and _FOOTER_RAW.search(v.lower())
+                                     for v in rows[i][:8]):
             end = i
             break
-    body = rows[r + 1:end]
-    numbers = list(range(r + 2, end + 1))
+    start = r + 2 if r + 1 < end and _is_numbering(rows[r + 1]) else r + 1
+    body = rows[start:end]
+    numbers = list(range(start + 1, end + 1))
     data: dict[str, list[str | None]] = {}
     for c, f in keep.items():
         column = [row[c] if c < len(row) else None for row in body]
@@ -381,19 +415,26 @@ def _read_csv(path: Path) -> list[_Part]:
     r, fields = _find_header(rows)
     if r < 0:
         return []
+    # the data start below the header, and below a row that numbers the columns
+    skip = r + 2 if r + 1 < len(rows) and _is_numbering(rows[r + 1]) else r + 1
     if encoding == "cp1258":
         source: Any = io.BytesIO(path.read_bytes().decode("cp1258").encode("utf-8"))
     else:
         source = path
-    lazy = pl.scan_csv(source, has_header=False, skip_rows=r + 1, separator=delimiter,
+    lazy = pl.scan_csv(source, has_header=False, skip_rows=skip, separator=delimiter,
                        infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True,
-                       quote_char='"', row_index_name="_row", row_index_offset=r + 2,
+                       quote_char='"', row_index_name="_row", row_index_offset=skip + 1,
                        new_columns=None) if not isinstance(source, io.BytesIO) else \
-        pl.read_csv(source, has_header=False, skip_rows=r + 1, separator=delimiter,
+        pl.read_csv(source, has_header=False, skip_rows=skip, separator=delimiter,
                     infer_schema=False, truncate_ragged_lines=True, row_index_name="_row",
-                    row_index_offset=r + 2).lazy()
+                    row_index_offset=skip + 1).lazy()
     names = lazy.collect_schema().names()
     keep = {c: f for c, f in fields.items() if f in _KEEP and c + 1 < len(names)}
+    if len(names) > 1 and fields.get(0) not in (*PII_FIELDS, "cccd"):
+        # a total row ("Cộng", "Tổng cộng") in the first column (the STT column, never one
+        # with personal data) is not a person
+        lazy = lazy.filter(~pl.col(names[1]).str.contains(f"(?i){_TOTAL_RAW}")
+                           .fill_null(False))
     frame = lazy.select(pl.col("_row").cast(pl.Int64),
                         *(pl.col(names[c + 1]).alias(f) for c, f in keep.items()))
     context = {**_context_from_name(path), **_context_from(t for row in rows[:r] for t in row)}

@@ -174,6 +174,28 @@ def test_rejects_name_the_sheet_and_cell_say_what_to_write_and_reach_the_distric
     assert error.rule == "load_error" and error.unit_code == "401"
 
 
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_forms_numbering_row_and_total_row_are_not_people(tmp_path, kind):
+    """Vietnamese forms number their columns under the header — "(1) (2) …" or "1 2 3 …" —
+    and end with a "Cộng" row: neither is a person, nor an unreadable row. "THÔN 2" in the
+    title is "Thôn 2", the key a village column would give."""
+    head = ["STT", "Họ và tên", "Tuổi", "Số CCCD", "Điện thoại thông minh",
+            "Tài khoản ngân hàng", "VNeID", "Chữ ký điện tử"]
+    rows = [["DANH SÁCH KHẢO SÁT - THÔN 2, XÃ NGA LIÊN, HUYỆN NGA SƠN"], head,
+            ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)"] if kind == "csv"
+            else list(range(1, 9)),
+            [1, "A", 40, "038080012345", "x", "", "x", ""],
+            [2, "B", 30, "038080012346", "x", "x", "x", "??"],
+            ["Cộng", None, None, None, 2, 1, 2, 0]]
+    path = write_csv(tmp_path / "khao-sat-2024.csv", rows) if kind == "csv" else \
+        write_xlsx(tmp_path / "khao-sat-2024.xlsx", {"Sheet1": rows})
+    found = survey.read_surveys([path])
+    assert (found.files[0].people, found.files[0].rejected) == (1, 1)
+    assert found.rejects.select("row", "column").rows() == [(5, "Chữ ký điện tử")]
+    assert found.located().select("row", "village_code", "village_name").rows() == [
+        (4, "16159-thon-2", "Thôn 2")]
+
 def test_a_districts_report_shows_its_survey_rejects(tmp_path):
     from bakhong import report, tables
     from bakhong.ingest import ingest
