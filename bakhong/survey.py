@@ -430,13 +430,12 @@ def _read_csv(path: Path) -> list[_Part]:
                     row_index_offset=skip + 1).lazy()
     names = lazy.collect_schema().names()
     keep = {c: f for c, f in fields.items() if f in _KEEP and c + 1 < len(names)}
-    if len(names) > 1 and fields.get(0) not in (*PII_FIELDS, "cccd"):
-        # a total row ("Cộng", "Tổng cộng") in the first column (the STT column, never one
-        # with personal data) is not a person
-        lazy = lazy.filter(~pl.col(names[1]).str.contains(f"(?i){_TOTAL_RAW}")
-                           .fill_null(False))
+    # the first column (the STT column; never one with personal data) is read for the
+    # unreadable rows only: there, a total row ("Cộng", "Tổng cộng") is not a person
+    label = [pl.col(names[1]).alias("_label")] if len(names) > 1 and fields.get(0) not in (
+        *PII_FIELDS, "cccd") else []
     frame = lazy.select(pl.col("_row").cast(pl.Int64),
-                        *(pl.col(names[c + 1]).alias(f) for c, f in keep.items()))
+                        *(pl.col(names[c + 1]).alias(f) for c, f in keep.items()), *label)
     context = {**_context_from_name(path), **_context_from(t for row in rows[:r] for t in row)}
     return [_Part(frame, _headers(keep), context, {f: _letter(c) for c, f in keep.items()})]
 
@@ -706,7 +705,10 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
               else pl.lit(part.context.get(k), pl.String).hash(seed=i + 1)
               for i, k in enumerate(keys)]
     place = functools.reduce(lambda a, b: a ^ b, hashes).alias("place")
-    why = flagged.filter(pl.col("_bad") & ~pl.col("_blank")).select(
+    unread = pl.col("_bad") & ~pl.col("_blank")
+    if "_label" in schema:  # a CSV's total row is unreadable as a person, and not reported
+        unread = unread & ~pl.col("_label").str.contains(f"(?i){_TOTAL_RAW}").fill_null(False)
+    why = flagged.filter(unread).select(
         "_row", place, *(r.fill_null(False).alias(f"_r_{f}") for f, r in reasons.items()))
     if part.columnar:
         # Parquet: the location text is read again, on its own, for the first row of each
