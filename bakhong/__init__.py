@@ -21,6 +21,7 @@ from .ingest import ingest
 from .load import OBSERVATION_SCHEMA, Table, read_source, read_table, read_tables
 from .narrative import read_narrative
 from .parse import format_int, format_percent, parse_number, parse_value
+from .survey import Survey, read_surveys
 from .units import Unit, districts, match
 
 try:
@@ -30,8 +31,8 @@ except _metadata.PackageNotFoundError:  # running from a source tree without ins
 
 __all__ = [
     "OBSERVATION_SCHEMA", "RULE_NAMES", "BakhongError", "Catalog", "Finding", "Indicator",
-    "SourceError", "Table", "Unit", "UnknownIndicatorError", "UnknownUnitError", "__version__",
-    "check", "check_paths", "districts", "explore", "format_int", "format_percent", "ingest",
-    "load_catalog", "match", "parse_number", "parse_value", "read_narrative", "read_source",
-    "read_table", "read_tables", "rules",
+    "SourceError", "Survey", "Table", "Unit", "UnknownIndicatorError", "UnknownUnitError",
+    "__version__", "check", "check_paths", "districts", "explore", "format_int",
+    "format_percent", "ingest", "load_catalog", "match", "parse_number", "parse_value",
+    "read_narrative", "read_source", "read_surveys", "read_table", "read_tables", "rules",
 ]

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from conftest import document
 
+import bakhong
 from bakhong import survey, survey_synth
 from bakhong.checks import check, check_paths, load_paths
 from bakhong.load import table_files
@@ -150,7 +151,7 @@ def test_rejects_name_the_sheet_and_cell_say_what_to_write_and_reach_the_distric
                      ["038090000023", 1990, "x", ""], ["038090000024", 1985, "??", "x"]],
     }
     path = write_xlsx(tmp_path / "nga-lien-2024.xlsx", sheets)
-    found = survey.read_surveys([path])
+    found = bakhong.read_surveys([path])  # the analyst's call
     assert found.files[0].rejected == 2 and found.files[0].people == 2
     assert found.rejects.sort("sheet").select("sheet", "row", "column").rows() == [
         ("Thôn Tây", 4, "Điện thoại thông minh"), ("Thôn Đông", 4, "Năm sinh")]
