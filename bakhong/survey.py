@@ -227,6 +227,27 @@ def _is_numbering(cells: Sequence[Any]) -> bool:
     return len(numbers) < 3 or all(b > a for a, b in itertools.pairwise(numbers))
 
 
+def _is_subheader(cells: Sequence[Any]) -> bool:
+    """A row of "Có" / "Không" under a header that splits each question in two columns:
+    labels, not a person's answers (a person's row has an age or a year of birth)."""
+    texts = {fold_words(str(v)) for v in cells if v not in (None, "")}
+    return texts <= _SPLIT_WORDS and bool(texts & {"co", "da co"}) and bool(
+        texts & {"khong", "chua co"})
+
+
+_SPLIT_WORDS = {"co", "khong", "da co", "chua co", "co khong"}
+
+
+def _data_start(rows: Sequence[Sequence[Any]], header: int) -> int:
+    """The first row of data: below the header, and below the rows under it that split
+    its questions ("Có", "Không") or number its columns ("(1) (2) …")."""
+    start = header + 1
+    while start < min(len(rows), header + 3) and (
+            _is_subheader(rows[start]) or _is_numbering(rows[start])):
+        start += 1
+    return start
+
+
 def _is_total(cells: Sequence[Any]) -> bool:
     return any(isinstance(v, str) and _TOTAL.match(v) for v in cells[:3])
 
@@ -336,7 +357,7 @@ def _part_from_grid(path: Path, sheet: str, rows: list[list[Any]],
                                      for v in rows[i][:8]):
             end = i
             break
-    start = r + 2 if r + 1 < end and _is_numbering(rows[r + 1]) else r + 1
+    start = min(_data_start(rows, r), end)
     body = rows[start:end]
     numbers = list(range(start + 1, end + 1))
     data: dict[str, list[str | None]] = {}
@@ -415,8 +436,7 @@ def _read_csv(path: Path) -> list[_Part]:
     r, fields = _find_header(rows)
     if r < 0:
         return []
-    # the data start below the header, and below a row that numbers the columns
-    skip = r + 2 if r + 1 < len(rows) and _is_numbering(rows[r + 1]) else r + 1
+    skip = _data_start(rows, r)
     if encoding == "cp1258":
         source: Any = io.BytesIO(path.read_bytes().decode("cp1258").encode("utf-8"))
     else:

@@ -197,6 +197,21 @@ def test_a_forms_numbering_row_and_total_row_are_not_people(tmp_path, kind):
     assert found.located().select("row", "village_code", "village_name").rows() == [
         (4, "16159-thon-2", "Thôn 2")]
 
+
+def test_a_question_split_in_co_and_khong_columns(tmp_path):
+    """Forms often split each question under its header in "Có" | "Không": the row of
+    labels is not a person; an "x" under "Có" is yes, under "Không" no."""
+    rows = [["UBND XÃ NGA LIÊN - HUYỆN NGA SƠN"],
+            ["STT", "Họ tên", "Năm sinh", "Điện thoại thông minh", None,
+             "Tài khoản ngân hàng", None],
+            [None, None, None, "Có", "Không", "Có", "Không"],
+            [1, "A", 1980, "x", "", "", "x"],
+            [2, "B", 1990, "", "x", "x", ""]]
+    found = survey.read_surveys([write_xlsx(tmp_path / "khao-sat-2024.xlsx", {"Thôn 5": rows})])
+    assert (found.files[0].people, found.files[0].rejected) == (2, 0)
+    assert found.located().select("row", "smartphone", "bank", "village_name").rows() == [
+        (4, True, False, "Thôn 5"), (5, False, True, "Thôn 5")]
+
 def test_a_districts_report_shows_its_survey_rejects(tmp_path):
     from bakhong import report, tables
     from bakhong.ingest import ingest
