@@ -115,8 +115,9 @@ SURVEY_INDICATORS: dict[str, tuple[str, int, str]] = {
 }
 LEVELS = ("district", "commune", "village")
 
-#: A total row ("Cộng", "Tổng cộng", "Tổng số") in the first cells of a row ends the table.
-_TOTAL_RAW = r"^\s*(?:tổng cộng|tổng số|tổng|cộng|tong cong|tong so|tong|cong)\b"
+#: A total row ("Cộng", "Tổng cộng", "Tổng số") starts with its label and ends the table.
+#: Without diacritics only the two-word labels count: "Tong Van Binh" is a person (Tống).
+_TOTAL_RAW = r"^\s*(?:tổng cộng|tổng số|tổng|cộng|tong cong|tong so)\b"
 _TOTAL = re.compile(_TOTAL_RAW, re.I)
 _FOOTER_RAW = re.compile(r"\b(người lập|nguoi lap|ký tên|ky ten|chủ tịch|chu tich|xác nhận|"
                          r"xac nhan|thủ trưởng|thu truong|trưởng thôn|truong thon)\b")
@@ -249,7 +250,10 @@ def _data_start(rows: Sequence[Sequence[Any]], header: int) -> int:
 
 
 def _is_total(cells: Sequence[Any]) -> bool:
-    return any(isinstance(v, str) and _TOTAL.match(v) for v in cells[:3])
+    """The row's first filled cell, within its first three, is a total's label (a person's
+    row starts with its number or name)."""
+    first = next((v for v in cells[:3] if v not in (None, "")), None)
+    return isinstance(first, str) and bool(_TOTAL.match(first))
 
 
 # --- cells ------------------------------------------------------------------------------
