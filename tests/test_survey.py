@@ -199,6 +199,17 @@ def test_a_forms_numbering_row_and_total_row_are_not_people(tmp_path, kind):
         (4, "16159-thon-2", "Thôn 2"), (6, "16159-thon-2", "Thôn 2")]
 
 
+
+def test_a_year_or_date_of_birth_written_under_tuoi_gives_the_age(tmp_path):
+    rows = [["Khảo sát — xã Nga Liên, huyện Nga Sơn"],
+            ["Tuổi", "Điện thoại thông minh", "Tài khoản ngân hàng"],
+            ["45", "x", ""], ["45 tuổi", "x", ""], ["12/05/1990", "x", ""], ["1990", "", "x"],
+            ["1990-05-12", "", "x"], ["45.0", "x", "x"], ["130", "x", ""], ["chưa rõ", "x", ""]]
+    found = survey.read_surveys([write_csv(tmp_path / "khao-sat-2024.csv", rows)])
+    assert found.located().sort("row")["age"].to_list() == [45, 45, 34, 34, 34, 45]
+    assert found.rejects.select("row", "reason").rows() == [
+        (9, "tuổi ngoài phạm vi khảo sát (15–120)"), (10, "không đọc được")]
+
 def test_a_question_split_in_co_and_khong_columns(tmp_path):
     """Forms often split each question under its header in "Có" | "Không": the row of
     labels is not a person; an "x" under "Có" is yes, under "Không" no."""
