@@ -20,10 +20,9 @@ from typing import Any
 import polars as pl
 
 from . import config
-from .checks import check
-from .load import read_tables, source_files
-from .survey import SurveyFile, read_surveys, survey_files
-from .survey import indicators as survey_indicators
+from .checks import check, load_paths
+from .load import source_files
+from .survey import SurveyFile
 
 _ORDER = ["unit_code", "period", "indicator", "phase", "source"]
 
@@ -61,9 +60,8 @@ def _survey_entry(raw: Path, info: SurveyFile, by_file: dict[str, int],
 
 def ingest(raw: Path | None = None, out: Path | None = None,
            survey_phase: str = "after") -> dict[str, Any]:
-    """Load and check every table, narrative report and survey file under
-    ``raw``; write observations,
-    findings, the survey's reading report and a manifest.
+    """Load and check every table, narrative report and survey file under ``raw``; write
+    observations, findings, the survey's reading report and a manifest.
 
     Survey microdata (``raw/**/survey/``) adds its indicators to the observations
     (``origin`` = "survey") and is compared with the reports; ``survey_phase`` dates the
@@ -75,13 +73,9 @@ def ingest(raw: Path | None = None, out: Path | None = None,
     raw = Path(raw) if raw else config.raw_dir()
     out = Path(out) if out else config.processed_dir()
     files = source_files([raw])
-    observations, problems, tables = read_tables(files)
-    surveys = survey_files([raw])
-    survey = read_surveys(surveys, phase=survey_phase) if surveys else None
-    if survey is not None:
-        observations = pl.concat([observations, survey_indicators(survey)],
-                                 how="vertical_relaxed")
-        problems = problems + survey.findings
+    loaded = load_paths([raw], survey_phase=survey_phase)
+    observations, problems, tables, survey = (loaded.observations, loaded.problems,
+                                              loaded.tables, loaded.survey)
     findings = check(observations, problems)
     observations = observations.sort(_ORDER)
     counts = findings.group_by("source").len() if not findings.is_empty() else None
