@@ -509,14 +509,10 @@ def is_synthetic(path: Path) -> bool:
 
 # --- normalising ------------------------------------------------------------------------
 
-def _token(name: str, dtype: pl.DataType) -> pl.Expr:
-    col = pl.col(name)
-    if dtype == pl.Boolean:
-        return pl.when(col).then(pl.lit("1")).when(col.not_()).then(pl.lit("0"))
-    if dtype.is_numeric():
-        return col.cast(pl.Float64).cast(pl.String)
-    # NFD spellings (files saved on a Mac) are in _YES/_NO: no per-row normalisation
-    return col.cast(pl.String).str.strip_chars().str.to_lowercase()
+def _token(name: str) -> pl.Expr:
+    """A text yes/no cell, stripped and lower-cased. NFD spellings (files saved on a Mac)
+    are in _YES/_NO: no per-row normalisation."""
+    return pl.col(name).cast(pl.String).str.strip_chars().str.to_lowercase()
 
 
 def _spellings(tokens: Iterable[str]) -> list[str]:
@@ -530,17 +526,13 @@ _YES_ANY_CASE = sorted({v for t in _YES for v in (t, t.upper(), t.capitalize())}
 
 
 def _yesno(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(value: True/False, ok: the cell is a yes/no written one of the accepted ways,
-    filled: the cell is not blank)."""
+    """A typed (Boolean or numeric) yes/no column: (value: True/False, ok: the cell is a
+    yes/no, filled: the cell is not blank). Text columns are read by their token
+    (:func:`_token`) in :func:`_normalise`."""
     col = pl.col(name)
     if dtype == pl.Boolean:
         return col.fill_null(False), pl.lit(True), col.is_not_null()
-    if dtype.is_numeric():
-        return ((col.fill_null(0) == 1), col.is_null() | col.is_in([0, 1]),
-                col.is_not_null())
-    token = _token(name, dtype)
-    return (token.is_in(_YES).fill_null(False), token.is_null() | token.is_in(_YES + _NO),
-            token.fill_null("") != "")
+    return ((col.fill_null(0) == 1), col.is_null() | col.is_in([0, 1]), col.is_not_null())
 
 
 def _age(schema: pl.Schema, year: int) -> tuple[pl.Expr, pl.Expr]:
@@ -701,7 +693,7 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
         else pl.lit(part.context.get(f), pl.String).alias(f) for f in LOCATION_FIELDS]
     # each cell is tokenised once (stripped, lower-cased); every rule below reads the token
     prepared = part.frame.with_columns(location).with_columns(
-        *(_token(f, schema[f]).alias(f) for f in text_fields), age.alias("_age"),
+        *(_token(f).alias(f) for f in text_fields), age.alias("_age"),
         *([_cccd_number(schema["cccd"])] if "cccd" in schema else []))
     exprs: list[pl.Expr] = []
     reasons: dict[str, pl.Expr] = {}
@@ -1026,8 +1018,8 @@ def _reject_findings(rejects: pl.DataFrame, info: SurveyFile,
     for (field_, sheet), group in located.group_by(["_field", "sheet"], maintain_order=True):
         rows = group["row"].unique().sort().to_list()
         shown = ", ".join(str(r) for r in rows[:8]) + (", …" if len(rows) > 8 else "")
-        what = {"age_range": f"có tuổi ngoài phạm vi khảo sát ({MIN_AGE}–{MAX_AGE})",
-                "commune": "không rõ xã"}.get(field_, "có ô không đọc được")
+        what = {"age_range": f"có {_REASON_TEXT['age_range']}",
+                "commune": _REASON_TEXT["commune"]}.get(field_, "có ô không đọc được")
         letter, header = group["_letter"][0], group["column"][0]
         spreadsheet = bool(re.fullmatch(r"[A-Z]{1,3}", letter))
         column = (f" ở cột {letter} “{header}”" if spreadsheet else f" ở cột “{header}”") \
