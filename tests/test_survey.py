@@ -498,6 +498,30 @@ def test_a_cccd_is_twelve_digits_and_nothing_else(tmp_path):
     assert found.duplicates.select("duplicates", "invalid_ids").rows() == [(1, 3)]
 
 
+def test_repeats_are_marked_on_their_own_rows_across_row_groups_and_files(tmp_path):
+    """A Parquet file reads into a chunk per row group; the ``duplicate`` marks are cut the
+    same way, and must still land on the repeated rows, also when a second file follows."""
+    ids = [f"0380900{i:05d}" for i in range(10)]
+    ids[4], ids[8] = ids[1], ids[1]  # rows 5 and 9 repeat row 2
+    first = pl.DataFrame({"Số CCCD": ids, "Tuổi": list(range(20, 30)),
+                          "Mã xã": ["15937"] * 10, "Xã": ["Nga Liên"] * 10,
+                          "Điện thoại thông minh": [True, False] * 5,
+                          "Tài khoản ngân hàng": [True] * 10})
+    (tmp_path / "survey").mkdir()
+    a = tmp_path / "survey" / "nga-lien-2024.parquet"
+    b = tmp_path / "survey" / "nga-lien-bo-sung-2024.parquet"
+    first.write_parquet(a, row_group_size=3)
+    first.slice(0, 3).with_columns(pl.lit("038091111111").alias("Số CCCD")).write_parquet(
+        b, row_group_size=2)  # its rows 2 and 3 repeat its row 1
+    alone = survey.read_surveys([a]).people
+    assert alone["duplicate"].n_chunks() > 1  # the case this test is about
+    assert alone.filter("duplicate")["row"].to_list() == [5, 9]
+    marks = survey.read_surveys([a, b]).people.select("file", "row", "duplicate").rows()
+    assert [(str(f), r) for f, r, d in marks if d] == [
+        ("nga-lien-2024.parquet", 5), ("nga-lien-2024.parquet", 9),
+        ("nga-lien-bo-sung-2024.parquet", 2), ("nga-lien-bo-sung-2024.parquet", 3)]
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 50, 5_000])
 @pytest.mark.parametrize("nulls", [False, True])
 def test_counted_before_is_exactly_not_first_distinct(n, nulls):
