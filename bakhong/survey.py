@@ -71,6 +71,7 @@ import random
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -781,6 +782,96 @@ def is_survey_path(path: Path) -> bool:
     return path.suffix.lower() == ".parquet" or SURVEY_FOLDER in path.parent.parts
 
 
+@dataclass
+class _FileRead:
+    """One survey file after its pass: the people (location as a key), the sums per place,
+    the unreadable rows, and — for Parquet — the location text of each place's first row,
+    still being read."""
+
+    info: SurveyFile
+    people: pl.DataFrame
+    sums: pl.DataFrame
+    rejects: pl.DataFrame | None
+    names: Future[pl.DataFrame] | None = None
+
+
+def _read_file(info: SurveyFile, salt: int, background: Executor) -> _FileRead | None:
+    """One pass over a survey file; None (with ``info.error``) when it cannot be read."""
+    path = info.path
+    try:
+        parts = _parts(path)
+    except SourceError as exc:
+        info.error = exc.reason
+        return None
+    if not parts:
+        info.error = ("không tìm thấy bảng khảo sát (cần dòng tiêu đề có các cột như "
+                      "“Điện thoại thông minh”, “Tài khoản ngân hàng”, “Tuổi”)")
+        return None
+    info.synthetic = info.synthetic or any(
+        SYNTHETIC_MARK in fold_words(" ".join(p.context.values())) for p in parts)
+    frames, named, whys = [], [], []
+    for part in parts:
+        rows, names, why = _normalise(part, info, salt)
+        frames.append(rows)
+        named.append(names)
+        whys.append(why)
+    lazy = pl.concat(frames, how="diagonal_relaxed")
+    # one pass over the file: the rows (no location text) and the sums per place;
+    # duplicates are taken out of the sums afterwards
+    people_q = lazy.select(*_ROW_COLUMNS)
+    columnar = named[0] is not None  # Parquet: one part
+    sums_q = lazy.group_by("place").agg(
+        *_sums(~pl.col("_bad") & ~pl.col("_blank")),
+        pl.col("_row").first().alias("_first") if columnar else
+        pl.col(LOCATION_FIELDS).first())
+    names_q = None
+    try:
+        found, sums = pl.collect_all([people_q, sums_q])
+        if columnar:
+            names_q = named[0].filter(pl.col("_row").is_in(sums["_first"].implode()))
+        else:
+            sums = sums.with_columns(pl.col(LOCATION_FIELDS).cast(pl.String))
+        blank = found["_blank"]
+        bad = found["_bad"] & ~blank
+        rejects = pl.concat([_reasons(w.collect(), path, part) for w, part
+                             in zip(whys, parts, strict=True)]) if bad.any() else None
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        info.error = f"không đọc được nội dung ({type(exc).__name__})"
+        return None
+    info.blank = int(blank.sum())
+    if info.blank or rejects is not None:
+        found = found.filter(~(blank | bad))
+    info.fields = tuple(sorted(set().union(*(p.fields for p in parts))))
+    info.people = found.height
+    info.rejected = rejects.select("sheet", "row").n_unique() if rejects is not None else 0
+    info.invalid_ids = int(found["_bad_id"].sum())
+    info.rows = info.people + info.rejected
+    constants = [pl.lit(path.name, pl.Categorical).alias("file"),
+                 pl.lit(info.period, pl.Categorical).alias("period"),
+                 pl.lit(info.phase, pl.Categorical).alias("phase"),
+                 pl.lit(info.synthetic).alias("synthetic")]
+    # the location text is read on both cores while the duplicates are searched on one
+    return _FileRead(info, found.drop("_bad", "_blank").with_columns(constants),
+                     sums.with_columns(constants), rejects,
+                     background.submit(names_q.collect) if names_q is not None else None)
+
+
+def _with_names(read: _FileRead) -> bool:
+    """The sums of a Parquet file given the location text of each place (False, with
+    ``info.error``, when that text cannot be read)."""
+    if read.names is None:
+        return True
+    try:
+        names = read.names.result()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        read.info.error = f"không đọc được nội dung ({type(exc).__name__})"
+        return False
+    read.sums = read.sums.join(names, left_on="_first", right_on="_row",
+                               how="left").drop("_first")
+    read.names = None
+    return True
+
+
 def read_surveys(paths: Iterable[str | Path], phase: str = "after",
                  period: str | None = None) -> Survey:
     """Read survey files: files given by name, and the survey files of folders (see
@@ -793,86 +884,31 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
     """
     salt = random.SystemRandom().getrandbits(63)
     files: list[SurveyFile] = []
-    people: list[pl.DataFrame] = []
-    rejects: list[tuple[pl.DataFrame, SurveyFile]] = []
-    grains: list[pl.DataFrame] = []
+    reads: list[_FileRead] = []
     problems: list[Finding] = []
     paths = [Path(p) for p in paths]
     named = [p for p in paths if not p.is_dir()]
-    for path in list(dict.fromkeys(named + survey_files(p for p in paths if p.is_dir()))):
-        info = SurveyFile(path, _period_of(path, period), _phase_of(path, phase),
-                          is_synthetic(path))
-        files.append(info)
-        try:
-            parts = _parts(path)
-        except SourceError as exc:
-            info.error = exc.reason
-            problems.append(_load_error(exc.reason, info))
-            continue
-        if not parts:
-            info.error = ("không tìm thấy bảng khảo sát (cần dòng tiêu đề có các cột như "
-                          "“Điện thoại thông minh”, “Tài khoản ngân hàng”, “Tuổi”)")
-            problems.append(_load_error(info.error, info))
-            continue
-        info.synthetic = info.synthetic or any(
-            SYNTHETIC_MARK in fold_words(" ".join(p.context.values())) for p in parts)
-        frames, named, whys = [], [], []
-        for part in parts:
-            rows, names, why = _normalise(part, info, salt)
-            frames.append(rows)
-            named.append(names)
-            whys.append(why)
-        lazy = pl.concat(frames, how="diagonal_relaxed")
-        # one pass over the file: the rows (no location text) and the sums per place;
-        # duplicates are taken out of the sums afterwards
-        people_q = lazy.select(*_ROW_COLUMNS)
-        columnar = any(n is not None for n in named)  # Parquet: one part
-        sums_q = lazy.group_by("place").agg(
-            *_sums(~pl.col("_bad") & ~pl.col("_blank")),
-            pl.col("_row").first().alias("_first") if columnar else
-            pl.col(LOCATION_FIELDS).first())
-        try:
-            found, sums = pl.collect_all([people_q, sums_q])
-            if columnar:
-                firsts = sums["_first"].implode()
-                sums = sums.join(named[0].filter(pl.col("_row").is_in(firsts)).collect(),
-                                 left_on="_first", right_on="_row", how="left").drop("_first")
+    with ThreadPoolExecutor(max_workers=1) as background:
+        for path in list(dict.fromkeys(named + survey_files(p for p in paths if p.is_dir()))):
+            info = SurveyFile(path, _period_of(path, period), _phase_of(path, phase),
+                              is_synthetic(path))
+            files.append(info)
+            read = _read_file(info, salt, background)
+            if read is None:
+                problems.append(_load_error(info.error, info))
             else:
-                sums = sums.with_columns(pl.col(LOCATION_FIELDS).cast(pl.String))
-            blank = found["_blank"]
-            bad = found["_bad"] & ~blank
-            rej_frame = pl.concat([_reasons(w.collect(), path, part) for w, part
-                                   in zip(whys, parts, strict=True)]) if bad.any() else None
-        except pl.exceptions.PolarsError as exc:
-            info.error = f"không đọc được nội dung ({type(exc).__name__})"
-            problems.append(_load_error(info.error, info))
-            continue
-        info.blank = int(blank.sum())
-        if info.blank or rej_frame is not None:
-            found = found.filter(~(blank | bad))
-        info.fields = tuple(sorted(set().union(*(p.fields for p in parts))))
-        info.people = found.height
-        info.rejected = rej_frame.select("sheet", "row").n_unique() \
-            if rej_frame is not None else 0
-        info.invalid_ids = int(found["_bad_id"].sum())
-        info.rows = info.people + info.rejected
-        constants = [pl.lit(path.name, pl.Categorical).alias("file"),
-                     pl.lit(info.period, pl.Categorical).alias("period"),
-                     pl.lit(info.phase, pl.Categorical).alias("phase"),
-                     pl.lit(info.synthetic).alias("synthetic")]
-        people.append(found.drop("_bad", "_blank").with_columns(constants))
-        grains.append(sums.with_columns(constants))
-        if rej_frame is not None:
-            rejects.append((rej_frame, info))
-    if people:
-        frame = pl.concat(people, how="diagonal_relaxed")
-        summed = pl.concat(grains, how="diagonal_relaxed")
+                reads.append(read)
+        frame = _people(reads)
+        later = _counted_before(frame["_id"])
+        kept = [read for read in reads if _with_names(read)]
+    if len(kept) < len(reads):  # a Parquet file whose location text could not be read
+        problems += [_load_error(r.info.error, r.info) for r in reads if r not in kept]
+        reads = kept
+        frame = _people(reads)
+        later = _counted_before(frame["_id"])
+    if reads:
+        summed = pl.concat([r.sums for r in reads], how="diagonal_relaxed")
     else:
-        frame = pl.DataFrame(schema={
-            "_row": pl.UInt32, **{f: pl.Boolean for f in YESNO_FIELDS}, "age": pl.Int32,
-            "has_cccd": pl.Boolean, "_id": pl.UInt64, "_bad_id": pl.Boolean,
-            "place": pl.UInt64, "file": pl.Categorical, "period": pl.Categorical,
-            "phase": pl.Categorical, "synthetic": pl.Boolean})
         summed = pl.DataFrame(schema={
             "place": pl.UInt64, **{f"{c}_{p}": pl.UInt32 for c in SURVEY_INDICATORS
                                    for p in ("num", "den")},
@@ -881,9 +917,9 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
     # the few thousand places are resolved to units once, for the duplicates and the sums
     place_table = _locate_places(summed.select("place", *LOCATION_FIELDS)
                                  .unique("place", keep="any").sort("place"))
-    for rej_frame, info in rejects:  # told by the unit the rows' places resolve to
-        problems += _reject_findings(rej_frame, info, place_table)
-    later = _counted_before(frame["_id"])
+    for read in reads:  # told by the unit the rows' places resolve to
+        if read.rejects is not None:
+            problems += _reject_findings(read.rejects, read.info, place_table)
     duplicate = np.zeros(frame.height, dtype=bool)
     duplicate[later] = True
     frame = frame.with_columns(_column_like(frame, "duplicate", duplicate))
@@ -898,9 +934,20 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
         pl.col("duplicates").sum(), pl.col("invalid_ids").sum()).sort("commune_code")
     frame = frame.rename({"_row": "row"}).select(list(PEOPLE_SCHEMA))  # drops the ID hash
     grains_frame = _without(summed.drop(LOCATION_FIELDS), repeated)
-    reject_frame = pl.concat([r for r, _ in rejects]).select(list(REJECT_SCHEMA)) \
-        if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
+    rejects = [r.rejects for r in reads if r.rejects is not None]
+    reject_frame = pl.concat(rejects).select(list(REJECT_SCHEMA)) if rejects \
+        else pl.DataFrame(schema=REJECT_SCHEMA)
     return Survey(frame, files, reject_frame, duplicates, problems, grains_frame, place_table)
+
+
+def _people(reads: list[_FileRead]) -> pl.DataFrame:
+    if reads:
+        return pl.concat([r.people for r in reads], how="diagonal_relaxed")
+    return pl.DataFrame(schema={
+        "_row": pl.UInt32, **{f: pl.Boolean for f in YESNO_FIELDS}, "age": pl.Int32,
+        "has_cccd": pl.Boolean, "_id": pl.UInt64, "_bad_id": pl.Boolean,
+        "place": pl.UInt64, "file": pl.Categorical, "period": pl.Categorical,
+        "phase": pl.Categorical, "synthetic": pl.Boolean})
 
 
 _ROW_COLUMNS = ("_row", "_bad", "_blank", *YESNO_FIELDS, "age", "has_cccd", "_id", "_bad_id",

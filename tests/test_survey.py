@@ -522,6 +522,35 @@ def test_repeats_are_marked_on_their_own_rows_across_row_groups_and_files(tmp_pa
         ("nga-lien-bo-sung-2024.parquet", 2), ("nga-lien-bo-sung-2024.parquet", 3)]
 
 
+def test_a_parquet_file_whose_village_names_cannot_be_read_is_left_out_whole(tmp_path):
+    """The names of a Parquet file's places are read after its pass, while the duplicates
+    are searched; when they cannot be read the file is reported and left out, and the
+    people of the other files are not taken for repeats of its people."""
+    ids = [f"0380900{i:05d}" for i in range(50)]
+    frame = pl.DataFrame({"Số CCCD": ids, "Tuổi": [30] * 50, "Mã xã": ["15937"] * 50,
+                          "Xã": ["Nga Liên"] * 50, "Thôn": [f"Thôn {i % 7}" for i in range(50)],
+                          "Mã thôn": [f"T{i % 7}" for i in range(50)],  # the pass reads these
+                          "Điện thoại thông minh": [True, False] * 25})
+    (tmp_path / "survey").mkdir()
+    broken = tmp_path / "survey" / "a-nga-lien-2024.parquet"
+    frame.write_parquet(broken, compression="uncompressed")
+    data = bytearray(broken.read_bytes())
+    at = data.index("Thôn 0".encode())  # the dictionary's first name: its length, garbled
+    data[at - 4:at] = (0x7FFFFFF0).to_bytes(4, "little")
+    broken.write_bytes(bytes(data))
+    frame.head(10).write_parquet(tmp_path / "survey" / "b-nga-lien-2024.parquet")
+
+    found = survey.read_surveys([tmp_path / "survey"])
+    assert [f.error for f in found.files] == [
+        "không đọc được nội dung (ComputeError)", ""]
+    assert [f.source for f in found.findings] == ["a-nga-lien-2024.parquet"]
+    assert found.people.height == 10 and not found.people["duplicate"].any()
+    assert found.people["file"].cast(pl.String).unique().to_list() == [
+        "b-nga-lien-2024.parquet"]
+    got = survey.aggregate(found, ("commune",)).filter(indicator="TC06")
+    assert got.select("numerator", "denominator").rows() == [(5, 10)]
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 50, 5_000])
 @pytest.mark.parametrize("nulls", [False, True])
 def test_counted_before_is_exactly_not_first_distinct(n, nulls):
