@@ -597,7 +597,9 @@ def _cccd(dtype: pl.DataType, salt: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     12-digit rule does not."""
     text, n = _cccd_text(dtype), pl.col("_n")
     valid = n.is_not_null() & (text.str.len_bytes() == 12) & ~text.str.starts_with("+")
-    has = n.is_not_null() | text.is_in(_YES_ANY_CASE).fill_null(False)
+    # "x", "có" in a CCCD column: looked up only where the cell is not a number
+    has = n.is_not_null() | pl.when(n.is_null()).then(text).is_in(_YES_ANY_CASE) \
+        .fill_null(False)
     return has, pl.when(valid).then(n.hash(seed=salt)), n.is_not_null() & ~valid
 
 

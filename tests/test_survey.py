@@ -498,6 +498,16 @@ def test_a_cccd_is_twelve_digits_and_nothing_else(tmp_path):
     assert found.duplicates.select("duplicates", "invalid_ids").rows() == [(1, 3)]
 
 
+def test_a_cccd_column_may_say_yes_or_no_instead_of_the_number(tmp_path):
+    head = ["Số CCCD", "Tuổi", "Xã", "Điện thoại thông minh"]
+    cells = ["038090000001", "x", "Có", "", "không", "chưa"]
+    rows = [head, *([cell, 30, "Nga Liên", "x"] for cell in cells)]
+    found = survey.read_surveys([write_csv(tmp_path / "survey" / "nga-lien-2024.csv", rows)])
+    assert found.people.sort("row")["has_cccd"].to_list() == [True, True, True, False,
+                                                              False, False]
+    assert found.files[0].invalid_ids == 0
+
+
 def test_repeats_are_marked_on_their_own_rows_across_row_groups_and_files(tmp_path):
     """A Parquet file reads into a chunk per row group; the ``duplicate`` marks are cut the
     same way, and must still land on the repeated rows, also when a second file follows."""
