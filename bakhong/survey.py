@@ -14,7 +14,10 @@ Reading
   and district); columns are matched by their header text with or without diacritics
   (:func:`classify_header`), in any order. Unrecognised columns are never read further.
 * Yes/no cells: "x", "có", "Có", "co", "1", "TRUE", "✓" are yes; blank, "không", "0",
-  "FALSE", "chưa" are no. Anything else makes the row unreadable.
+  "FALSE", "chưa" are no. Anything else makes the row unreadable. A question split under
+  its header in "Có" | "Không" columns: a mark under "Có" is yes, under "Không" no; neither
+  is no answer (the person is left out of that indicator, not counted as "no"); both make
+  the row unreadable.
 * Age: a number of years, or a year/date of birth (age = survey year − birth year), also
   when a year or date of birth is written under "Tuổi".
 * Location: district (huyện), commune (xã), village (thôn) columns; else the title rows,
@@ -102,6 +105,10 @@ FIELD_VI = {
     "commune": "Xã", "village": "Thôn", "district_code": "Mã huyện", "commune_code": "Mã xã",
     "village_code": "Mã thôn",
 }
+#: A question split in two columns under its header, "Có" | "Không": the "Không" column of
+#: field ``f`` is read as ``f_no``; a row marked in both is rejected as ``f_both``.
+FIELD_VI |= {f"{f}_no": f"{FIELD_VI[f]} – Không" for f in YESNO_FIELDS}
+_NO_LABELS = {"khong", "chua co", "chua"}
 YES = ("x", "có", "co", "c", "1", "1.0", "true", "yes", "y", "v", "đã có", "da co", "rồi",
        "roi", "✓", "✔", "√")
 NO = ("", "không", "khong", "k", "ko", "0", "0.0", "false", "no", "n", "chưa", "chua",
@@ -178,11 +185,16 @@ def classify_header(header: Any) -> str | None:
     return None
 
 
-def _header_fields(cells: Sequence[Any]) -> dict[int, str]:
+def _header_fields(cells: Sequence[Any], negative: Iterable[int] = ()) -> dict[int, str]:
+    """{column index: field}; the ``negative`` columns are the "Không" halves of split
+    questions."""
     out: dict[int, str] = {}
     taken: set[str] = set()
+    negative = set(negative)
     for c, cell in enumerate(cells):
         kind = classify_header(cell)
+        if kind in YESNO_FIELDS and c in negative:
+            kind = f"{kind}_no"
         if kind and (kind not in taken or kind in PII_FIELDS):
             out[c] = kind
             taken.add(kind)
@@ -202,14 +214,16 @@ def _find_header(rows: Sequence[Sequence[Any]], limit: int = 40) -> tuple[int, d
         below = rows[r + 1] if r + 1 < len(rows) else []
         filled = sum(1 for v in rows[r] if v not in (None, ""))
         if below and filled >= 2:  # a title line above the header is not half of it
-            merged, last = [], None
+            merged, last, negative = [], None, []
             for c in range(max(len(rows[r]), len(below))):
                 top = rows[r][c] if c < len(rows[r]) else None
                 last = top if top not in (None, "") else last
                 bottom = below[c] if c < len(below) else None
                 merged.append(f"{_cell_text(last) or ''} {_cell_text(bottom) or ''}"
                               if bottom not in (None, "") else top)
-            two = _header_fields(merged)
+                if bottom not in (None, "") and fold_words(str(bottom)) in _NO_LABELS:
+                    negative.append(c)
+            two = _header_fields(merged, negative)
             if _is_header(two) and len(two) > max(len(fields), len(_header_fields(below))):
                 return r + 1, two
         if _is_header(fields):
@@ -301,7 +315,8 @@ def _letter(index: int) -> str:
     return letters
 
 
-_KEEP = set(YESNO_FIELDS) | set(LOCATION_FIELDS) | {"age", "birth_year", "cccd"}
+_KEEP = set(YESNO_FIELDS) | {f"{f}_no" for f in YESNO_FIELDS} | set(LOCATION_FIELDS) | {
+    "age", "birth_year", "cccd"}
 
 
 _VILLAGE_WORD = {"thon": "Thôn", "ban": "Bản", "xom": "Xóm", "to dan pho": "Tổ dân phố",
@@ -690,19 +705,32 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
     year = int(info.period) if info.period.isdigit() else date.today().year
     text_fields = [f for f in YESNO_FIELDS if f in schema and schema[f] != pl.Boolean
                    and not schema[f].is_numeric()]
+    split = [f for f in text_fields if f"{f}_no" in schema]
     age, _ = _age(schema, year)
     location = [
         pl.col(f).cast(pl.String).alias(f) if f in schema
         else pl.lit(part.context.get(f), pl.String).alias(f) for f in LOCATION_FIELDS]
     # each cell is tokenised once (stripped, lower-cased); every rule below reads the token
     prepared = part.frame.with_columns(location).with_columns(
-        *(_token(f).alias(f) for f in text_fields), age.alias("_age"),
+        *(_token(f).alias(f) for f in text_fields),
+        *(_token(f"{f}_no").alias(f"{f}_no") for f in split), age.alias("_age"),
         *([_cccd_number(schema["cccd"])] if "cccd" in schema else []))
     exprs: list[pl.Expr] = []
     reasons: dict[str, pl.Expr] = {}
     filled: list[pl.Expr] = []
     for f in YESNO_FIELDS:
-        if f in text_fields:
+        if f in split:
+            # "x" under "Có" is yes, under "Không" no; neither is no answer (not counted),
+            # both cannot be read
+            token, no = pl.col(f), pl.col(f"{f}_no")
+            marked_yes = token.is_in(_YES).fill_null(False)
+            marked_no = no.is_in(_YES).fill_null(False)
+            exprs.append(pl.when(marked_yes != marked_no).then(marked_yes).alias(f))
+            reasons[f] = ~(token.is_null() | token.is_in(_YES + _NO))
+            reasons[f"{f}_no"] = ~(no.is_null() | no.is_in(_YES + _NO))
+            reasons[f"{f}_both"] = marked_yes & marked_no
+            filled += [token.fill_null("") != "", no.fill_null("") != ""]
+        elif f in text_fields:
             token = pl.col(f)
             exprs.append(token.is_in(_YES).fill_null(False).alias(f))
             reasons[f] = ~(token.is_null() | token.is_in(_YES + _NO))
@@ -843,7 +871,7 @@ def _read_file(info: SurveyFile, salt: int, background: Executor) -> _FileRead |
     info.blank = int(blank.sum())
     if info.blank or rejects is not None:
         found = found.filter(~(blank | bad))
-    info.fields = tuple(sorted(set().union(*(p.fields for p in parts))))
+    info.fields = tuple(sorted({f for p in parts for f in p.fields if not f.endswith("_no")}))
     info.people = found.height
     info.rejected = rejects.select("sheet", "row").n_unique() if rejects is not None else 0
     info.invalid_ids = int(found["_bad_id"].sum())
@@ -1006,7 +1034,8 @@ def _counted_before(ids: pl.Series) -> np.ndarray:
 
 
 _REASON_TEXT = {"age_range": f"tuổi ngoài phạm vi khảo sát ({MIN_AGE}–{MAX_AGE})",
-                "commune": "không rõ xã"}
+                "commune": "không rõ xã",
+                **{f"{f}_both": "đánh dấu cả “Có” và “Không”" for f in YESNO_FIELDS}}
 
 
 def _reasons(why: pl.DataFrame, path: Path, part: _Part) -> pl.DataFrame:
@@ -1018,7 +1047,8 @@ def _reasons(why: pl.DataFrame, path: Path, part: _Part) -> pl.DataFrame:
     # the age is read from "Tuổi", else from "Năm sinh": the column to correct is that one
     age_from = "age" if "age" in part.fields or "birth_year" not in part.fields \
         else "birth_year"
-    column = field_of.replace({"age_range": age_from, "age": age_from})
+    column = field_of.replace({"age_range": age_from, "age": age_from}) \
+        .str.strip_suffix("_both")
     return long.select(
         pl.lit(path.name).alias("file"), pl.lit(part.sheet).alias("sheet"),
         pl.col("_row").alias("row"),
@@ -1040,6 +1070,8 @@ _REJECT_FIX = {
     "commune": ("Ghi tên xã ở cột “Xã”, hoặc ở dòng tiêu đề phía trên bảng "
                 "(ví dụ “UBND xã Nga Liên, huyện Nga Sơn”)."),
 }
+_SPLIT_FIX = ("Mỗi câu hỏi chỉ đánh dấu “x” vào một trong hai cột: “Có” khi người được hỏi đã "
+              "có, “Không” khi chưa có, ở các dòng đã nêu.")
 _YESNO_FIX = ("Ghi “x” hoặc “có” khi người được hỏi đã có; để trống hoặc ghi “không” khi chưa "
               "có, ở các dòng đã nêu.")
 
@@ -1080,7 +1112,8 @@ def _reject_findings(rejects: pl.DataFrame, info: SurveyFile,
         rows = group["row"].unique().sort().to_list()
         shown = ", ".join(str(r) for r in rows[:8]) + (", …" if len(rows) > 8 else "")
         what = {"age_range": f"có {_REASON_TEXT['age_range']}",
-                "commune": _REASON_TEXT["commune"]}.get(field_, "có ô không đọc được")
+                "commune": _REASON_TEXT["commune"]}.get(
+            field_, _REASON_TEXT[field_] if field_.endswith("_both") else "có ô không đọc được")
         letter, header = group["_letter"][0], group["column"][0]
         spreadsheet = bool(re.fullmatch(r"[A-Z]{1,3}", letter))
         column = (f" ở cột {letter} “{header}”" if spreadsheet else f" ở cột “{header}”") \
@@ -1093,15 +1126,18 @@ def _reject_findings(rejects: pl.DataFrame, info: SurveyFile,
         districts = group.select("district_code", "district_name").unique() \
             .drop_nulls("district_code")
         unit_code, unit_name = districts.row(0) if districts.height == 1 else ("", "")
+        base = field_.removesuffix("_both").removesuffix("_no")
         indicator = next((code for code, (f, _, _) in SURVEY_INDICATORS.items()
-                          if f == field_), "")
+                          if f == base), "")
         cell = f"{letter}{rows[0]}" if spreadsheet else f"dòng {rows[0]}"
         finding = fnd.make("unparseable", {"raw": message}, indicator=indicator,
                            phase=info.phase, period=info.period, synthetic=info.synthetic,
                            unit_code=unit_code, unit_name=unit_name or "",
                            source="!".join(p for p in (info.path.name, sheet, cell) if p))
         out.append(dataclasses.replace(finding, message=message,
-                                       fix=_REJECT_FIX.get(field_, _YESNO_FIX)))
+                                       fix=_REJECT_FIX.get(field_, _SPLIT_FIX
+                                                           if field_.endswith("_both")
+                                                           else _YESNO_FIX)))
     return out
 
 

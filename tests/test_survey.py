@@ -212,17 +212,45 @@ def test_a_year_or_date_of_birth_written_under_tuoi_gives_the_age(tmp_path):
 
 def test_a_question_split_in_co_and_khong_columns(tmp_path):
     """Forms often split each question under its header in "Có" | "Không": the row of
-    labels is not a person; an "x" under "Có" is yes, under "Không" no."""
+    labels is not a person; an "x" under "Có" is yes, under "Không" no; neither is no
+    answer (left out of that indicator, not counted as "no"); both cannot be read."""
     rows = [["UBND XÃ NGA LIÊN - HUYỆN NGA SƠN"],
             ["STT", "Họ tên", "Năm sinh", "Điện thoại thông minh", None,
              "Tài khoản ngân hàng", None],
             [None, None, None, "Có", "Không", "Có", "Không"],
             [1, "A", 1980, "x", "", "", "x"],
-            [2, "B", 1990, "", "x", "x", ""]]
-    found = survey.read_surveys([write_xlsx(tmp_path / "khao-sat-2024.xlsx", {"Thôn 5": rows})])
-    assert (found.files[0].people, found.files[0].rejected) == (2, 0)
+            [2, "B", 1990, "", "x", "x", ""],
+            [3, "C", 1970, "", "", "x", ""],
+            [4, "D", 1960, "x", "x", "x", ""]]
+    path = write_xlsx(tmp_path / "nga-lien-2024.xlsx", {"Thôn 5": rows})
+    found = survey.read_surveys([path])
+    assert (found.files[0].people, found.files[0].rejected) == (3, 1)
+    assert found.files[0].fields == ("bank", "birth_year", "smartphone")
     assert found.located().select("row", "smartphone", "bank", "village_name").rows() == [
-        (4, True, False, "Thôn 5"), (5, False, True, "Thôn 5")]
+        (4, True, False, "Thôn 5"), (5, False, True, "Thôn 5"), (6, None, True, "Thôn 5")]
+    smartphone = survey.aggregate(found, ("commune",)).filter(indicator="TC06")
+    assert smartphone.select("numerator", "denominator").rows() == [(1, 2)]
+    assert found.rejects.select("row", "column", "reason").rows() == [
+        (7, "Điện thoại thông minh", "đánh dấu cả “Có” và “Không”")]
+    [finding] = found.findings
+    assert finding.source == "nga-lien-2024.xlsx!Thôn 5!D7" and finding.indicator == "TC06"
+    assert "1 dòng đánh dấu cả “Có” và “Không” ở cột D “Điện thoại thông minh” (dòng 7)" \
+        in finding.message
+    assert "một trong hai cột" in finding.fix
+    text = survey.read_surveys([write_csv(tmp_path / "survey" / "nga-lien-2024.csv", rows)])
+    assert text.people.select("row", "smartphone", "bank").rows() == [
+        (4, True, False), (5, False, True), (6, None, True)]
+    assert text.rejects.select("row", "column").rows() == [(7, "Điện thoại thông minh")]
+
+
+def test_a_question_with_co_khong_in_its_header_is_one_column(tmp_path):
+    """"Tài khoản ngân hàng (Có/Không)" is one column of answers, not a split question."""
+    rows = [["Xã", "Tuổi", "Điện thoại thông minh (Có/Không)", "Tài khoản ngân hàng (có/không)"],
+            ["Nga Liên", 30, "Có", "Không"], ["Nga Liên", 40, "", "x"]]
+    found = survey.read_surveys([write_csv(tmp_path / "survey" / "nga-lien-2024.csv", rows)])
+    assert found.people.sort("row").select("smartphone", "bank").rows() == [
+        (True, False), (False, True)]
+
 
 def test_a_districts_report_shows_its_survey_rejects(tmp_path):
     from bakhong import report, tables
