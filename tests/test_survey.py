@@ -682,3 +682,20 @@ def test_a_windows_1258_csv_reads_like_its_utf8_twin(tmp_path):
     assert a.located().sort("row")["village_name"].to_list() == \
         ["Thôn Đông", "Thôn Đông", "Xóm Trại"]
     assert set(a.located()["commune_code"]) == {"16159"}
+
+
+def test_a_byte_that_is_not_utf8_deep_in_a_csv_spoils_its_row_only(tmp_path):
+    """The encoding is told from the first 64 KiB; a stray byte further down (a cell pasted
+    from a Windows-1258 file) makes its row unreadable, not the whole file."""
+    head = "Xã,Tuổi,Điện thoại thông minh,Tài khoản ngân hàng\r\n".encode()
+    rows = b"".join(f"Nga Liên,{20 + i % 60},x,\r\n".encode() for i in range(4_000))
+    stray = "Nga Liên,30,".encode() + b"c\xf3" + b",x\r\n"  # "có" in Windows-1258
+    path = tmp_path / "survey" / "nga-lien-2024.csv"
+    path.parent.mkdir()
+    path.write_bytes(head + rows + stray)
+    assert len(head + rows) > 1 << 16
+    found = survey.read_surveys([path])
+    assert found.files[0].error == ""
+    assert (found.files[0].people, found.files[0].rejected) == (4_000, 1)
+    assert found.rejects.select("row", "column").rows() == [(4_002, "Điện thoại thông minh")]
+    assert found.people["smartphone"].all()
