@@ -554,8 +554,8 @@ def _yesno(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return ((col.fill_null(0) == 1), col.is_null() | col.is_in([0, 1]), col.is_not_null())
 
 
-def _age(schema: pl.Schema, year: int) -> tuple[pl.Expr, pl.Expr]:
-    """(age in years or null, the age cell was readable)."""
+def _age(schema: pl.Schema, year: int) -> pl.Expr:
+    """The age in years, or null where no age can be read."""
     exprs = []
     survey_year = pl.lit(year, pl.Int32)
     if "age" in schema:
@@ -587,9 +587,8 @@ def _age(schema: pl.Schema, year: int) -> tuple[pl.Expr, pl.Expr]:
                 _year_in(pl.when(plain.is_null()).then(text)))
         exprs.append(survey_year - born)
     if not exprs:
-        return pl.lit(None, pl.Int32), pl.lit(False)
-    age = pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]
-    return age, age.is_not_null()
+        return pl.lit(None, pl.Int32)
+    return pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]
 
 
 def _year_in(text: pl.Expr) -> pl.Expr:
@@ -709,7 +708,7 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
     text_fields = [f for f in YESNO_FIELDS if f in schema and schema[f] != pl.Boolean
                    and not schema[f].is_numeric()]
     split = [f for f in text_fields if f"{f}_no" in schema]
-    age, _ = _age(schema, year)
+    age = _age(schema, year)
     location = [
         pl.col(f).cast(pl.String).alias(f) if f in schema
         else pl.lit(part.context.get(f), pl.String).alias(f) for f in LOCATION_FIELDS]
@@ -875,7 +874,7 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
             # again, each such byte replaced by "�" (a yes/no or age cell it spoils makes
             # its row unreadable)
             return _read_file(info, salt, background, lossy=True)
-        info.error = f"không đọc được nội dung ({type(exc).__name__})"
+        info.error = _unreadable(exc)
         return None
     info.blank = int(blank.sum())
     if info.blank or rejects is not None:
@@ -895,6 +894,10 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
                      background.submit(names_q.collect) if names_q is not None else None)
 
 
+def _unreadable(exc: Exception) -> str:
+    return f"không đọc được nội dung ({type(exc).__name__})"
+
+
 def _with_names(read: _FileRead) -> bool:
     """The sums of a Parquet file given the location text of each place (False, with
     ``info.error``, when that text cannot be read)."""
@@ -903,7 +906,7 @@ def _with_names(read: _FileRead) -> bool:
     try:
         names = read.names.result()
     except (pl.exceptions.PolarsError, OSError) as exc:
-        read.info.error = f"không đọc được nội dung ({type(exc).__name__})"
+        read.info.error = _unreadable(exc)
         return False
     read.sums = read.sums.join(names, left_on="_first", right_on="_row",
                                how="left").drop("_first")
@@ -1045,6 +1048,8 @@ def _counted_before(ids: pl.Series) -> np.ndarray:
 _REASON_TEXT = {"age_range": f"tuổi ngoài phạm vi khảo sát ({MIN_AGE}–{MAX_AGE})",
                 "commune": "không rõ xã",
                 **{f"{f}_both": "đánh dấu cả “Có” và “Không”" for f in YESNO_FIELDS}}
+#: What the finding says of the rows, by reason (else "có ô không đọc được").
+_REJECT_WHAT = {**_REASON_TEXT, "age_range": f"có {_REASON_TEXT['age_range']}"}
 
 
 def _reasons(why: pl.DataFrame, path: Path, part: _Part) -> pl.DataFrame:
@@ -1071,16 +1076,18 @@ def _reasons(why: pl.DataFrame, path: Path, part: _Part) -> pl.DataFrame:
 _SURVEY_FIX = ("Gửi lại tệp khảo sát (.xlsx, .csv hoặc .parquet) có một dòng tiêu đề gồm các cột "
                "như “Tuổi”/“Năm sinh”, “Điện thoại thông minh”, “Tài khoản ngân hàng”, "
                "“Tài khoản VNeID”, “Chữ ký điện tử”, “Xã”, “Thôn”.")
-#: What to correct in the rows a survey file could not have read, by reason.
+_SPLIT_FIX = ("Mỗi câu hỏi chỉ đánh dấu “x” vào một trong hai cột: “Có” khi người được hỏi đã "
+              "có, “Không” khi chưa có, ở các dòng đã nêu.")
+#: What to correct in the rows a survey file could not have read, by reason (else
+#: :data:`_YESNO_FIX`).
 _REJECT_FIX = {
     "age": "Ghi tuổi bằng số (ví dụ 45) hoặc năm sinh (ví dụ 1980) ở các dòng đã nêu.",
     "age_range": (f"Kiểm tra tuổi hoặc năm sinh ở các dòng đã nêu: khảo sát gồm người từ "
                   f"{MIN_AGE} tuổi trở lên; dòng của người dưới {MIN_AGE} tuổi không cần ghi."),
     "commune": ("Ghi tên xã ở cột “Xã”, hoặc ở dòng tiêu đề phía trên bảng "
                 "(ví dụ “UBND xã Nga Liên, huyện Nga Sơn”)."),
+    **{f"{f}_both": _SPLIT_FIX for f in YESNO_FIELDS},
 }
-_SPLIT_FIX = ("Mỗi câu hỏi chỉ đánh dấu “x” vào một trong hai cột: “Có” khi người được hỏi đã "
-              "có, “Không” khi chưa có, ở các dòng đã nêu.")
 _YESNO_FIX = ("Ghi “x” hoặc “có” khi người được hỏi đã có; để trống hoặc ghi “không” khi chưa "
               "có, ở các dòng đã nêu.")
 
@@ -1120,9 +1127,7 @@ def _reject_findings(rejects: pl.DataFrame, info: SurveyFile,
     for (field_, sheet), group in located.group_by(["_field", "sheet"], maintain_order=True):
         rows = group["row"].unique().sort().to_list()
         shown = ", ".join(str(r) for r in rows[:8]) + (", …" if len(rows) > 8 else "")
-        what = {"age_range": f"có {_REASON_TEXT['age_range']}",
-                "commune": _REASON_TEXT["commune"]}.get(
-            field_, _REASON_TEXT[field_] if field_.endswith("_both") else "có ô không đọc được")
+        what = _REJECT_WHAT.get(field_, "có ô không đọc được")
         letter, header = group["_letter"][0], group["column"][0]
         spreadsheet = bool(re.fullmatch(r"[A-Z]{1,3}", letter))
         column = (f" ở cột {letter} “{header}”" if spreadsheet else f" ở cột “{header}”") \
@@ -1144,9 +1149,7 @@ def _reject_findings(rejects: pl.DataFrame, info: SurveyFile,
                            unit_code=unit_code, unit_name=unit_name or "",
                            source="!".join(p for p in (info.path.name, sheet, cell) if p))
         out.append(dataclasses.replace(finding, message=message,
-                                       fix=_REJECT_FIX.get(field_, _SPLIT_FIX
-                                                           if field_.endswith("_both")
-                                                           else _YESNO_FIX)))
+                                       fix=_REJECT_FIX.get(field_, _YESNO_FIX)))
     return out
 
 
@@ -1163,10 +1166,7 @@ _UNIT_COLUMNS = {f"u_{c}": c for c in UNIT_COLUMNS}
 def _locate(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with the location as written replaced by unit codes and canonical names
     (district_code/_name, commune_code/_name, village_code/_name)."""
-    written = list(LOCATION_FIELDS)
-    out = frame.join(_resolve_combos(frame.select(written)), on=written, how="left",
-                     nulls_equal=True)
-    return out.drop(written).rename(_UNIT_COLUMNS)
+    return _locate_places(frame).drop(f"written_{f}" for f in LOCATION_FIELDS)
 
 
 def _locate_places(places: pl.DataFrame) -> pl.DataFrame:
