@@ -104,6 +104,27 @@ def test_yes_no_written_every_way_and_unreadable_rows_reported(tmp_path):
     assert smart.source == "nga-lien-2023.csv!H6"
 
 
+
+def test_yes_no_cells_with_spaces_or_odd_case_read_like_their_words(tmp_path):
+    """Cells read by their exact spelling and cells that must be stripped and lower-cased
+    first give the same answers; a blank of spaces is blank, a word that is neither is
+    unreadable."""
+    nfd = unicodedata.normalize("NFD", "Có")
+    rows = [HEADER,
+            [1, "A", "", 40, "", "Thôn 1", " x ", "ĐÃ CÓ ", nfd, "yEs", " 1", "Rồi", "√ "],
+            [2, "B", "", 40, "", "Thôn 1", " Không ", "kO", "  ", "FaLsE", "0 ", "CHƯA CÓ", ""],
+            [3, "C", "", 40, "", "Thôn 1", "X", "Có", "KHÔNG", "", "", "", ""],
+            [4, "D", "", 40, "", "Thôn 1", "x", "xx", "", "", "", "", "có nhưng"],
+            [5, "", "", "", "", "", "  ", " ", "", "", "", "", ""]]
+    path = write_csv(tmp_path / "survey" / "nga-lien-2024.csv", rows)
+    found = survey.read_surveys([path])
+    fields = list(survey.YESNO_FIELDS)
+    assert found.people.sort("row").select(fields).rows() == [
+        (True,) * 7, (False,) * 7, (True, True) + (False,) * 5]
+    assert found.rejects.sort("column").select("row", "column").rows() == [
+        (5, "Chữ ký điện tử"), (5, "Điện thoại thông minh")]
+    assert found.files[0].blank == 1 and found.files[0].people == 3
+
 def test_workbook_read_with_calamine_location_from_title_and_sheets(tmp_path):
     head = ["Họ tên", "CCCD", "Năm sinh", "Dien thoai thong minh", "Tai khoan ngan hang",
             "VNeID", "Chu ky dien tu"]
