@@ -722,11 +722,11 @@ def _period_of(path: Path, period: str | None) -> str:
 
 
 def _normalise(part: _Part, info: SurveyFile, salt: int
-               ) -> tuple[pl.LazyFrame, pl.LazyFrame | None, pl.LazyFrame]:
-    """Lazily: (rows with the fields read, ``_bad``/``_blank`` flags, a ``place`` key — a
+               ) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+    """Lazily: (rows with the fields read, ``_bad``/``_blank`` flags, the reasons a row
+    cannot be read as ``_r_<field>`` flags (and a CSV's ``_total`` row), a ``place`` key — a
     hash of the location as written — and, for text files, that location; for Parquet, the
-    location of each place, read on its own; the unreadable rows' reasons as ``_r_<field>``
-    flags)."""
+    location of each place, read on its own)."""
     schema = part.frame.collect_schema()
     year = int(info.period) if info.period.isdigit() else date.today().year
     text_fields = [f for f in YESNO_FIELDS if f in schema and schema[f] != pl.Boolean
@@ -782,9 +782,19 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
     reasons["age_range"] = (age < MIN_AGE) | (age > MAX_AGE)
     reasons["commune"] = pl.col("commune").is_null() & pl.col("commune_code").is_null()
     blank = ~pl.any_horizontal(filled) if filled else pl.lit(True)
+    # a flag per reason, kept with the rows (bits: 3 million take 0,4 MB), so that the
+    # unreadable rows' reasons come out of the same pass — a query of their own would read
+    # the file again (2 s more for a CSV of 3 million rows with one row to correct)
+    why = [f"_r_{f}" for f in reasons]
     flagged = prepared.with_columns(
-        pl.any_horizontal(list(reasons.values())).fill_null(True).alias("_bad"),
-        blank.alias("_blank"))
+        *(r.fill_null(False).alias(n) for n, r in zip(why, reasons.values(), strict=True)),
+        blank.alias("_blank")).with_columns(pl.any_horizontal(why).alias("_bad"))
+    if "_label" in schema:
+        # a CSV's total row ("Cộng", "Tổng cộng") is unreadable as a person, and not
+        # reported: its label is tested among the unreadable rows only
+        why.append("_total")
+        flagged = flagged.with_columns(pl.when("_bad").then(pl.col("_label")).str.contains(
+            f"(?i){_TOTAL_RAW}").fill_null(False).alias("_total"))
     # the place key: per level the code column where the file has one, else the name;
     # one hash per column, combined (a struct hash of six strings costs more than the read)
     keys = [code if code in schema else name for name, code in
@@ -794,21 +804,16 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
               else pl.lit(part.context.get(k), pl.String).hash(seed=i + 1)
               for i, k in enumerate(keys)]
     place = functools.reduce(lambda a, b: a ^ b, hashes).alias("place")
-    unread = pl.col("_bad") & ~pl.col("_blank")
-    if "_label" in schema:  # a CSV's total row is unreadable as a person, and not reported
-        unread = unread & ~pl.col("_label").str.contains(f"(?i){_TOTAL_RAW}").fill_null(False)
-    why = flagged.filter(unread).select(
-        "_row", place, *(r.fill_null(False).alias(f"_r_{f}") for f, r in reasons.items()))
     if part.columnar:
         # Parquet: the location text is read again, on its own, for the first row of each
         # place only — cheaper than carrying six text columns through 3 million rows (the
         # people keep the 64-bit key alone)
         names = part.frame.with_columns(location).select("_row", *LOCATION_FIELDS)
-        return flagged.select("_row", "_bad", "_blank", *exprs, place), names, why
+        return flagged.select("_row", "_bad", "_blank", *exprs, place, *why), names
     # text is parsed once: the location rides along (as categories: a few thousand names
     # held once, not six text columns of 3 million rows) and the sums take each place's name
-    return flagged.select("_row", "_bad", "_blank", *exprs, place,
-                          *(pl.col(f).cast(pl.Categorical) for f in LOCATION_FIELDS)), None, why
+    return flagged.select("_row", "_bad", "_blank", *exprs, place, *why,
+                          *(pl.col(f).cast(pl.Categorical) for f in LOCATION_FIELDS)), None
 
 
 def survey_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -864,16 +869,18 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
         return None
     info.synthetic = info.synthetic or any(
         SYNTHETIC_MARK in fold_words(" ".join(p.context.values())) for p in parts)
-    frames, named, whys = [], [], []
-    for part in parts:
-        rows, names, why = _normalise(part, info, salt)
-        frames.append(rows)
+    frames, named = [], []
+    for i, part in enumerate(parts):
+        rows, names = _normalise(part, info, salt)
+        frames.append(rows.with_columns(pl.lit(i, pl.UInt16).alias("_part"))
+                      if len(parts) > 1 else rows)
         named.append(names)
-        whys.append(why)
+    why = sorted({c for f in frames for c in f.collect_schema()
+                  if c.startswith("_r_") or c in ("_total", "_part")})
     lazy = pl.concat(frames, how="diagonal_relaxed")
     # one pass over the file: the rows (no location text) and the sums per place;
     # duplicates are taken out of the sums afterwards
-    people_q = lazy.select(*_ROW_COLUMNS)
+    people_q = lazy.select(*_ROW_COLUMNS, *why)
     columnar = named[0] is not None  # Parquet: one part
     sums_q = lazy.group_by("place").agg(
         *_sums(~pl.col("_bad") & ~pl.col("_blank")),
@@ -888,8 +895,7 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
             sums = sums.with_columns(pl.col(LOCATION_FIELDS).cast(pl.String))
         blank = found["_blank"]
         bad = found["_bad"] & ~blank
-        rejects = pl.concat([_reasons(w.collect(), path, part) for w, part
-                             in zip(whys, parts, strict=True)]) if bad.any() else None
+        rejects = _rejects(found.filter(bad), path, parts) if bad.any() else None
     except (pl.exceptions.PolarsError, OSError) as exc:
         if not lossy and path.suffix.lower() == ".csv" and "utf-8" in str(exc):
             # a byte that is not UTF-8 beyond the head read to tell the encoding: read
@@ -911,9 +917,23 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
                  pl.lit(info.phase, pl.Categorical).alias("phase"),
                  pl.lit(info.synthetic).alias("synthetic")]
     # the location text is read on both cores while the duplicates are searched on one
-    return _FileRead(info, found.drop("_bad", "_blank").with_columns(constants),
+    return _FileRead(info, found.drop("_bad", "_blank", *why).with_columns(constants),
                      sums.with_columns(constants), rejects,
                      background.submit(names_q.collect) if names_q is not None else None)
+
+
+def _rejects(unread: pl.DataFrame, path: Path, parts: list[_Part]) -> pl.DataFrame:
+    """The cells of the unreadable rows (:func:`_reasons`), part by part, less a CSV's total
+    row."""
+    if "_total" in unread.columns:
+        unread = unread.filter(~pl.col("_total"))
+    out = []
+    for i, part in enumerate(parts):
+        rows = unread.filter(pl.col("_part") == i) if "_part" in unread.columns else unread
+        out.append(_reasons(rows.select("_row", "place", *(
+            pl.col(c).fill_null(False) for c in rows.columns if c.startswith("_r_"))),
+            path, part))
+    return pl.concat(out)
 
 
 def _unreadable(exc: Exception) -> str:

@@ -13,8 +13,10 @@ Compares, in the same run and each case in a fresh subprocess (so peak memory is
 * ``polars-direct`` — the pandas baseline's steps written directly in polars (regex
   validation, ``is_first_distinct`` for duplicates): what a first polars port would give;
 
-from Parquet and from CSV. Then Excel: rows per second reading a survey workbook with
-calamine (bakhong's reader) against openpyxl (read-only mode).
+from Parquet and from CSV. As in a district's file, some rows are to be corrected (every
+100.000th person aged 5; in the CSV, a yes/no cell reading "??"): each case meets them.
+Then Excel: rows per second reading a survey workbook with calamine (bakhong's reader)
+against openpyxl (read-only mode).
 
 Each case runs in ``--repeat`` new processes, each timing it twice: cold (the first call in
 the process, as ``bakhong ingest`` meets it) and warm (as an analyst's second call in a
@@ -86,10 +88,19 @@ def make_data(folder: Path, people: int) -> tuple[Path, Path, float]:
 
     start = time.perf_counter()
     frame = survey_synth.generate(_rates(), seed=11, people=people, period="2024")
+    # like a district's file, some rows are to be corrected: every 100.000th person is aged
+    # 5 (both files) and, in the CSV, a yes/no cell reads "??" — each run reads and reports
+    # such rows too, as it must on real files
+    aged_five = pl.col("stt") % 100_000 == 50_000
+    frame = frame.with_columns(
+        pl.when(aged_five).then(pl.lit(2019, pl.Int16)).otherwise("birth_year").alias("birth_year"),
+        pl.when(aged_five).then(pl.lit(5, pl.Int16)).otherwise("age").alias("age"))
     parquet = survey_synth.write(frame, folder, "2024", "parquet")[0]
     seconds = time.perf_counter() - start
+    unreadable = pl.col("stt") % 100_000 == 25_000
     text = frame.drop("birth_year").with_columns(
-        pl.when(pl.col(f)).then(pl.lit("x")).otherwise(pl.lit("")).alias(f)
+        pl.when(unreadable & (f == "smartphone")).then(pl.lit("??"))
+        .when(pl.col(f)).then(pl.lit("x")).otherwise(pl.lit("")).alias(f)
         for f in survey_synth.FLAGS).rename(survey_synth.HEADERS, strict=False)
     csv_path = folder / f"{survey_synth.file_stem('2024')}.csv"
     text.write_csv(csv_path)
