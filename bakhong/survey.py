@@ -910,7 +910,7 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
         return None
     info.blank = int(blank.sum())
     if info.blank or rejects is not None:
-        found = found.filter(~(blank | bad))
+        found = _without_rows(found, blank | bad)
     info.fields = tuple(sorted({f for p in parts for f in p.fields if not f.endswith("_no")}))
     info.people = found.height
     info.rejected = rejects.select("sheet", "row").n_unique() if rejects is not None else 0
@@ -924,6 +924,23 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
     return _FileRead(info, found.drop("_bad", "_blank", *why).with_columns(constants),
                      sums.with_columns(constants), rejects,
                      background.submit(names_q.collect) if names_q is not None else None)
+
+
+def _without_rows(frame: pl.DataFrame, drop: pl.Series) -> pl.DataFrame:
+    """``frame`` less the rows marked in ``drop``. A few rows — a district's file has tens to
+    correct among millions — are cut out by slices, which copy nothing; a filter copies
+    every column (13–20 ms and 80 MB for 3 million people)."""
+    at = drop.arg_true()
+    if len(at) > 1000:
+        return frame.filter(~drop)
+    pieces, start = [], 0
+    for i in at.to_list():
+        if i > start:
+            pieces.append(frame.slice(start, i - start))
+        start = i + 1
+    if start < frame.height:
+        pieces.append(frame.slice(start))
+    return pl.concat(pieces, rechunk=False) if pieces else frame.clear()
 
 
 def _rejects(unread: pl.DataFrame, path: Path, parts: list[_Part]) -> pl.DataFrame:

@@ -630,6 +630,20 @@ def test_counted_before_is_exactly_not_first_distinct(n, nulls):
     assert np.array_equal(survey._counted_before(ids), want)
 
 
+@pytest.mark.parametrize("drop", [
+    [], [0], [9], [0, 9], [3, 4, 5], [1, 3, 5, 7], list(range(10)),
+    "many"])  # more rows than the slices are for: a filter
+def test_without_rows_is_a_filter(drop):
+    """The rows to correct are cut out by slices; whatever the rows, the result is the
+    filter's, across the frame's chunks."""
+    frame = pl.concat([pl.DataFrame({"row": range(a, a + 5), "place": [a] * 5})
+                       for a in (0, 5)], rechunk=False)
+    if drop == "many":
+        frame = pl.DataFrame({"row": range(5_000), "place": [1] * 5_000})
+        drop = list(range(0, 5_000, 2))
+    mask = pl.Series([i in set(drop) for i in range(frame.height)])
+    assert survey._without_rows(frame, mask).equals(frame.filter(~mask))
+
 def test_the_planted_over_report_is_the_one_survey_finding(tmp_path):
     """The generator plants one district reporting about twice what its people say; the
     survey-versus-report check finds it, with both figures, and nothing else."""
