@@ -570,8 +570,7 @@ def _text_yesno(name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
 
 def _yesno(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """A typed (Boolean or numeric) yes/no column: (value: True/False, ok: the cell is a
-    yes/no, filled: the cell is not blank). Text columns are read by their token
-    (:func:`_token`) in :func:`_normalise`."""
+    yes/no, filled: the cell is not blank). Text columns are read by :func:`_text_yesno`."""
     col = pl.col(name)
     if dtype == pl.Boolean:
         return col.fill_null(False), pl.lit(True), col.is_not_null()
