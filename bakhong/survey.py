@@ -474,8 +474,8 @@ def _read_csv(path: Path, lossy: bool = False) -> list[_Part]:
                     row_index_offset=skip + 1).lazy()
     names = lazy.collect_schema().names()
     keep = {c: f for c, f in fields.items() if f in _KEEP and c + 1 < len(names)}
-    # the first column (the STT column; never one with personal data) is read for the
-    # unreadable rows only: there, a total row ("Cộng", "Tổng cộng") is not a person
+    # the first column (the STT column; never one with personal data) is read with the
+    # rest, and tested among the unreadable rows only: a total row ("Cộng") is not a person
     label = [pl.col(names[1]).alias("_label")] if len(names) > 1 and fields.get(0) not in (
         *PII_FIELDS, "cccd") else []
     frame = lazy.select(pl.col("_row").cast(pl.UInt32),

@@ -97,11 +97,12 @@ def make_data(folder: Path, people: int) -> tuple[Path, Path, float]:
         pl.when(aged_five).then(pl.lit(5, pl.Int16)).otherwise("age").alias("age"))
     parquet = survey_synth.write(frame, folder, "2024", "parquet")[0]
     seconds = time.perf_counter() - start
-    unreadable = pl.col("stt") % 100_000 == 25_000
     text = frame.drop("birth_year").with_columns(
-        pl.when(unreadable & (f == "smartphone")).then(pl.lit("??"))
-        .when(pl.col(f)).then(pl.lit("x")).otherwise(pl.lit("")).alias(f)
-        for f in survey_synth.FLAGS).rename(survey_synth.HEADERS, strict=False)
+        pl.when(pl.col(f)).then(pl.lit("x")).otherwise(pl.lit("")).alias(f)
+        for f in survey_synth.FLAGS).with_columns(
+        pl.when(pl.col("stt") % 100_000 == 25_000).then(pl.lit("??"))
+        .otherwise(pl.col("smartphone")).alias("smartphone")
+    ).rename(survey_synth.HEADERS, strict=False)
     csv_path = folder / f"{survey_synth.file_stem('2024')}.csv"
     text.write_csv(csv_path)
     return parquet, csv_path, seconds
