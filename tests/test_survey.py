@@ -581,6 +581,18 @@ def test_repeats_are_marked_on_their_own_rows_across_row_groups_and_files(tmp_pa
         ("nga-lien-bo-sung-2024.parquet", 2), ("nga-lien-bo-sung-2024.parquet", 3)]
 
 
+def test_a_parquet_file_with_its_own_row_column_keeps_its_row_numbers(tmp_path):
+    """The row number is read with the scan, under a name none of the file's columns has."""
+    frame = pl.DataFrame({"_row": [7, 8, 9], "_row_": ["a", "b", "c"], "Tuổi": [20, 30, 4],
+                          "Xã": ["Nga Liên"] * 3, "Điện thoại thông minh": [True, False, True]})
+    (tmp_path / "survey").mkdir()
+    frame.write_parquet(tmp_path / "survey" / "nga-lien-2024.parquet")
+    found = survey.read_surveys([tmp_path / "survey"])
+    assert [f.error for f in found.files] == [""]
+    assert found.people["row"].to_list() == [1, 2]
+    assert found.rejects.select("row", "column").rows() == [(3, "Tuổi")]
+
+
 def test_a_parquet_file_whose_village_names_cannot_be_read_is_left_out_whole(tmp_path):
     """The names of a Parquet file's places are read after its pass, while the duplicates
     are searched; when they cannot be read the file is reported and left out, and the
