@@ -883,7 +883,7 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
     lazy = pl.concat(frames, how="diagonal_relaxed")
     # one pass over the file: the rows (no location text) and the sums per place;
     # duplicates are taken out of the sums afterwards
-    people_q = lazy.select(*_ROW_COLUMNS, *why)
+    people_q = lazy.select(*_ROW_COLUMNS, _top_bits(pl.col("_id")).alias("_top"), *why)
     columnar = named[0] is not None  # Parquet: one part
     # a field every part has in one column is never null (a split question left unmarked,
     # or a missing column, is no answer)
@@ -1007,13 +1007,13 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
             else:
                 reads.append(read)
         frame = _people(reads)
-        later = _counted_before(frame["_id"])
+        later = _counted_before(frame["_id"], frame["_top"])
         kept = [read for read in reads if _with_names(read)]
     if len(kept) < len(reads):  # a Parquet file whose location text could not be read
         problems += [_load_error(r.info.error, r.info) for r in reads if r not in kept]
         reads = kept
         frame = _people(reads)
-        later = _counted_before(frame["_id"])
+        later = _counted_before(frame["_id"], frame["_top"])
     if reads:
         summed = pl.concat([r.sums for r in reads], how="diagonal_relaxed")
     else:
@@ -1028,9 +1028,7 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
     for read in reads:  # told by the unit the rows' places resolve to
         if read.rejects is not None:
             problems += _reject_findings(read.rejects, read.info, place_table)
-    duplicate = np.zeros(frame.height, dtype=bool)
-    duplicate[later] = True
-    frame = frame.with_columns(_column_like(frame, "duplicate", duplicate))
+    frame = frame.with_columns(_column_like(frame, "duplicate", later))
     repeated = frame[later]
     invalid = frame.lazy().filter("_bad_id").select("place").collect()
     counts = pl.concat([repeated.select("place", pl.lit(1).alias("duplicates"),
@@ -1053,7 +1051,7 @@ def _people(reads: list[_FileRead]) -> pl.DataFrame:
         return pl.concat([r.people for r in reads], how="diagonal_relaxed")
     return pl.DataFrame(schema={
         "_row": pl.UInt32, **{f: pl.Boolean for f in YESNO_FIELDS}, "age": pl.Int32,
-        "has_cccd": pl.Boolean, "_id": pl.UInt64, "_bad_id": pl.Boolean,
+        "has_cccd": pl.Boolean, "_id": pl.UInt64, "_top": pl.UInt32, "_bad_id": pl.Boolean,
         "place": pl.UInt64, "file": pl.Categorical, "period": pl.Categorical,
         "phase": pl.Categorical, "synthetic": pl.Boolean})
 
@@ -1074,41 +1072,51 @@ def _without(summed: pl.DataFrame, repeated: pl.DataFrame) -> pl.DataFrame:
     ).drop(f"{c}_less" for c in parts)
 
 
-def _column_like(frame: pl.DataFrame, name: str, values: np.ndarray) -> pl.Series:
-    """``values`` as a column cut into the chunks of ``frame``'s columns. A Parquet file
-    reads into a chunk per row group; a column of one chunk beside them makes polars copy
-    every column into one chunk at the next select (20–35 ms for 3 million people)."""
+def _column_like(frame: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:
+    """A Boolean column, true at the positions ``rows``, cut into the chunks of ``frame``'s
+    columns. A Parquet file reads into a chunk per row group; a column of one chunk beside
+    them makes polars copy every column into one chunk at the next select (20–35 ms for 3
+    million people)."""
+    marks = pl.repeat(False, frame.height, eager=True).alias(name)
+    if len(rows):
+        marks = marks.scatter(rows, True)
     column, start = None, 0
     for chunk in frame.get_column(frame.columns[0]).get_chunks():
-        part = pl.Series(name, values[start:start + len(chunk)])
+        part = marks.slice(start, len(chunk))  # a view, not a copy
         start += len(chunk)
         column = part if column is None else column.append(part)
-    return column if column is not None else pl.Series(name, values)
+    return column if column is not None else marks
 
 
-def _counted_before(ids: pl.Series) -> np.ndarray:
-    """Positions (ascending) of the rows whose valid ID appeared on an earlier row.
+def _top_bits(ids: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
+    """The top 32 bits of 64-bit ID hashes (null where the ID is)."""
+    return (ids // (1 << 32)).cast(pl.UInt32)
 
-    Only the top 32 bits of each ID's hash are sorted (numpy sorts 32-bit integers with SIMD
-    instructions, in half the time of a 64-bit sort of hash and position); rows whose top
-    bits no other row shares cannot be repeats. The few others — the repeats, and IDs that
-    share their top bits by chance, about a thousand in three million — are compared on the
-    whole hash, in row order."""
+
+def _counted_before(ids: pl.Series, top: pl.Series) -> pl.Series:
+    """Positions (ascending) of the rows whose valid ID appeared on an earlier row; ``top``:
+    :func:`_top_bits` of ``ids``, computed in the file's pass.
+
+    Only the top bits are sorted (numpy sorts 32-bit integers with SIMD instructions, in
+    half the time of a 64-bit sort of hash and position); rows whose top bits no other row
+    shares cannot be repeats. The few others — the repeats, and IDs that share their top
+    bits by chance, about a thousand in three million — are compared on the whole hash, in
+    row order. Nothing goes from numpy back to polars but those few values: a numpy array
+    made a polars Series costs an import of numpy.ma (20 ms) on a process's first call."""
+    none = pl.Series(dtype=pl.get_index_type())
     if ids.is_empty() or ids.null_count() == len(ids):
-        return np.zeros(0, dtype=np.int64)
-    top = (ids.fill_null(0).to_numpy() >> np.uint64(32)).astype(np.uint32)
-    present = ids.is_not_null().to_numpy() if ids.null_count() else None
-    ordered = np.sort(top if present is None else top[present])
+        return none
+    ordered = top.drop_nulls().to_numpy()  # a copy, when the column has chunks
+    if ordered.flags.writeable:
+        ordered.sort()
+    else:
+        ordered = np.sort(ordered)
     again = ordered[1:] == ordered[:-1]
     if not again.any():
-        return np.zeros(0, dtype=np.int64)
-    shared = pl.Series(np.unique(ordered[1:][again])).implode()
-    near = pl.Series(top).is_in(shared).to_numpy()
-    if present is not None:
-        near &= present
-    index = np.flatnonzero(near)
-    later = ~ids.gather(index).is_first_distinct().to_numpy()
-    return index[later]
+        return none
+    shared = pl.Series(np.unique(ordered[1:][again]).tolist(), dtype=pl.UInt32)
+    index = top.is_in(shared.implode()).fill_null(False).arg_true()
+    return index.filter(~ids.gather(index).is_first_distinct())
 
 
 _REASON_TEXT = {"age_range": f"tuổi ngoài phạm vi khảo sát ({MIN_AGE}–{MAX_AGE})",
