@@ -844,11 +844,12 @@ def is_survey_path(path: Path) -> bool:
     return path.suffix.lower() == ".parquet" or SURVEY_FOLDER in path.parent.parts
 
 
-@dataclass
+@dataclass(eq=False)
 class _FileRead:
     """One survey file after its pass: the people (location as a key), the sums per place,
     the unreadable rows, and — for Parquet — the location text of each place's first row,
-    still being read."""
+    still being read. Compared by identity (``r not in kept``): field-wise equality would
+    compare data frames."""
 
     info: SurveyFile
     people: pl.DataFrame
