@@ -33,7 +33,7 @@ _PLOT = re.compile(r"Plotly\.newPlot\((.*?)\)\s*};?\s*</script>", re.S)
 class _Visible(HTMLParser):
     """The text of a page a reader sees: no script, style or template content."""
 
-    _HIDDEN = {"script", "style", "template", "head"}
+    _HIDDEN = frozenset({"script", "style", "template", "head"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
