@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
-	$(PY) -c "from bakhong.explore import install_kernel; install_kernel()"
+	$(PY) -c "from bakhong.views.explore import install_kernel; install_kernel()"
 	touch $(STAMP)
 
 venv: $(STAMP) ## create .venv with the pinned dependencies and the package
@@ -43,7 +43,7 @@ reports: $(STAMP) synthetic ## build every report from the bundled data
 	$(VENV)/bin/bakhong batch --period $(PERIOD)
 
 lab: $(STAMP) synthetic ## open JupyterLab on the project's environment, with the explorer notebook
-	@$(PY) -c "from bakhong.explore import install_kernel; install_kernel()"
+	@$(PY) -c "from bakhong.views.explore import install_kernel; install_kernel()"
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
 	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/explore.ipynb
 

@@ -12,17 +12,17 @@ against the targets, and report to each district's leadership.
 
 from importlib import metadata as _metadata
 
-from .catalog import Catalog, Indicator, load_catalog
 from .checks import check, check_paths
 from .errors import BakhongError, SourceError, UnknownIndicatorError, UnknownUnitError
-from .explore import explore
-from .findings import RULE_NAMES, Finding, rules
 from .ingest import ingest
-from .load import OBSERVATION_SCHEMA, Table, read_source, read_table, read_tables
-from .narrative import read_narrative
-from .parse import format_int, format_percent, parse_number, parse_value
+from .read.narrative import read_narrative
+from .read.table import OBSERVATION_SCHEMA, Table, read_source, read_table, read_tables
 from .survey import Survey, read_surveys
-from .units import Unit, districts, match
+from .views.explore import explore
+from .vocab.catalog import Catalog, Indicator, load_catalog
+from .vocab.parse import format_int, format_percent, parse_number, parse_value
+from .vocab.rules import RULE_NAMES, Finding, rules
+from .vocab.units import Unit, districts, match
 
 try:
     __version__ = _metadata.version("bakhong")

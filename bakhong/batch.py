@@ -33,9 +33,10 @@ from typing import Any
 
 import polars as pl
 
-from . import config, indicators, report, tables
-from . import units as units_mod
+from . import config, indicators
 from .errors import UnknownUnitError, UsageError
+from .views import report, tables
+from .vocab import units as units_mod
 
 config.skip_slow_optional_imports()  # before nbformat: every worker's start stays short
 
@@ -160,7 +161,7 @@ def _start_kernel() -> tuple[Any, Any]:
         kc.wait_for_ready(timeout=START_TIMEOUT_S)
         kc.allow_stdin = False
         # warm: the imports every report needs, once per kernel
-        _run_code(kc, "import bakhong.report, plotly.io, polars", START_TIMEOUT_S)
+        _run_code(kc, "import bakhong.views.report, plotly.io, polars", START_TIMEOUT_S)
     except Exception:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

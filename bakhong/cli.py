@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from .errors import BakhongError, UsageError
-from .findings import PHASE_VI, SEVERITY_VI
+from .vocab.rules import PHASE_VI, SEVERITY_VI
 
 DESIGN_COLUMNS = [
     "unit_code", "unit_name", "unit_level", "period", "indicator", "phase", "value",
@@ -41,7 +41,7 @@ def _print_json(data: Any) -> None:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .load import read_source
+    from .read.table import read_source
 
     table = read_source(args.file, unit=args.unit, period=args.period)
     rows = table.observations.select([*DESIGN_COLUMNS, "confidence"]).to_dicts()
@@ -56,7 +56,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             data |= {"claims": claims, "review": review}
         _print_json(data)
         return 0
-    from .parse import format_percent
+    from .vocab.parse import format_percent
 
     name = table.unit.full_name if table.unit else "(không rõ đơn vị)"
     print(f"{name} — {table.period or '?'}{' — DỮ LIỆU MÔ PHỎNG' if table.synthetic else ''}")
@@ -106,7 +106,7 @@ def _findings_text(findings: pl.DataFrame) -> str:
 
 
 def _summary_text(table: pl.DataFrame) -> str:
-    from .parse import format_percent
+    from .vocab.parse import format_percent
 
     if table.is_empty():
         return "Tổng hợp toàn tỉnh: không đơn vị nào có phát hiện."
@@ -124,7 +124,7 @@ def _summary_text(table: pl.DataFrame) -> str:
 
 def _survey_summary(survey: Any) -> str:
     """One paragraph on the survey files read: counts only, never personal data."""
-    from .parse import format_int
+    from .vocab.parse import format_int
 
     quality = survey.quality
     lines = [f"Khảo sát người dân: {len(survey.files)} tệp, "
@@ -169,7 +169,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from .synth import synthesize
+    from .synth.province import synthesize
 
     out = Path(args.out) if args.out else None
     truth = synthesize(args.seed, out, level=args.level, period=args.period)
@@ -181,7 +181,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_annotate(args: argparse.Namespace) -> int:
-    from .annotate import annotate
+    from .views.annotate import annotate
 
     result = annotate(args.file, Path(args.out) if args.out else None, unit=args.unit,
                       period=args.period)
@@ -202,7 +202,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if bad:
         print("Không đọc được: " + ", ".join(bad))
     if "survey" in manifest:
-        from .parse import format_int
+        from .vocab.parse import format_int
 
         info = manifest["survey"]
         print(f"Khảo sát người dân: {format_int(info['people'])} người, "
@@ -213,8 +213,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth_survey(args: argparse.Namespace) -> int:
-    from .parse import format_percent
-    from .survey_synth import PROVINCE_PEOPLE, synth_survey
+    from .synth.survey import PROVINCE_PEOPLE, synth_survey
+    from .vocab.parse import format_percent
 
     source = Path(args.source)
     if not source.exists():

@@ -20,10 +20,10 @@ from typing import Any
 import polars as pl
 
 from . import config
-from .catalog import Catalog, load_catalog
-from .findings import FINDING_SCHEMA
-from .load import OBSERVATION_SCHEMA
-from .parse import format_number, format_percent
+from .read.table import OBSERVATION_SCHEMA
+from .vocab.catalog import Catalog, load_catalog
+from .vocab.parse import format_number, format_percent
+from .vocab.rules import FINDING_SCHEMA
 
 #: Rules whose error makes a denominator unfit for weighting.
 DENOMINATOR_RULES = ("denominator_inconsistent", "denominator_implausible", "ratio_over_100",

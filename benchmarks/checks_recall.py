@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from bakhong.checks import check
-from bakhong.load import read_tables, table_files
-from bakhong.synth import score, synthesize, totals
+from bakhong.read.table import read_tables, table_files
+from bakhong.synth.province import score, synthesize, totals
 
 
 def _pct(x: float | None) -> str:

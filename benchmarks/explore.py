@@ -38,7 +38,7 @@ from bakhong.ingest import ingest  # noqa: E402
 
 def make_province(root: Path, seed: int = 7) -> str:
     """The real Thường Xuân table plus ``bakhong synth``'s 27 synthetic districts."""
-    from bakhong.synth import synthesize
+    from bakhong.synth.province import synthesize
 
     raw = root / "data" / "raw"
     (raw / "tables").mkdir(parents=True)
@@ -98,7 +98,7 @@ def main() -> None:
         pl.read_parquet(processed / "findings.parquet")
         baseline = time.perf_counter() - started
 
-        from bakhong.explore import KERNEL_NAME, install_kernel
+        from bakhong.views.explore import KERNEL_NAME, install_kernel
 
         install_kernel()
         kernels = {}

@@ -24,9 +24,9 @@ from pathlib import Path
 import pandas as pd
 
 from bakhong.checks import check
-from bakhong.load import read_tables
-from bakhong.template import Document, Layout, write
-from bakhong.units import districts
+from bakhong.read.table import read_tables
+from bakhong.synth.template import Document, Layout, write
+from bakhong.vocab.units import districts
 
 LAYOUTS = [
     Layout(),
@@ -38,7 +38,7 @@ LAYOUTS = [
 
 
 def make_workbooks(folder: Path, n: int, seed: int = 1) -> list[Path]:
-    from bakhong.catalog import load_catalog
+    from bakhong.vocab.catalog import load_catalog
 
     rng = random.Random(seed)
     units = districts()

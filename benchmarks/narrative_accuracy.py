@@ -21,10 +21,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from narrative_docs import write_docx  # noqa: E402
 
-from bakhong.catalog import load_catalog  # noqa: E402
-from bakhong.load import read_source  # noqa: E402
-from bakhong.narrative import read_blocks  # noqa: E402
-from bakhong.parse import parse_value  # noqa: E402
+from bakhong.read.narrative import read_blocks  # noqa: E402
+from bakhong.read.table import read_source  # noqa: E402
+from bakhong.vocab.catalog import load_catalog  # noqa: E402
+from bakhong.vocab.parse import parse_value  # noqa: E402
 
 NARRATIVES = ROOT / "tests" / "narratives"
 #: set 1 was written before the extractor; set 2 after its first fixes, then measured once;

@@ -70,7 +70,7 @@ def _polars_sums(flag: Callable[[str], Any]) -> list[Any]:
 def _rates():
     import polars as pl
 
-    from bakhong import units
+    from bakhong.vocab import units
 
     rows = []
     for i, district in enumerate(units.districts()):
@@ -84,7 +84,7 @@ def _rates():
 def make_data(folder: Path, people: int) -> tuple[Path, Path, float]:
     import polars as pl
 
-    from bakhong import survey_synth
+    from bakhong.synth import survey as survey_synth
 
     start = time.perf_counter()
     frame = survey_synth.generate(_rates(), seed=11, people=people, period="2024")
@@ -249,7 +249,8 @@ def measure(case: str, path: Path, repeat: int) -> dict[str, Any]:
 def excel(folder: Path, rows: int) -> None:
     import polars as pl
 
-    from bakhong import survey, survey_synth
+    from bakhong import survey
+    from bakhong.synth import survey as survey_synth
 
     frame = survey_synth.generate(_rates(), seed=3, people=rows, period="2024")
     text = frame.drop("birth_year").with_columns(

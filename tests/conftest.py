@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bakhong.catalog import load_catalog
-from bakhong.template import Document, Layout, write
+from bakhong.synth.template import Document, Layout, write
+from bakhong.vocab.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 THUONG_XUAN = ROOT / "data" / "raw" / "tables" / "thuong-xuan-2024.xlsx"
@@ -35,7 +35,7 @@ def document(unit: str = "UBND huyện Bá Thước", period: str = "2024", **ch
 def commune_province(tmp_path_factory) -> Path:
     """``bakhong synth --level commune`` (seed 3) once per session: a table per commune of
     the province, named ``<commune code>-…`` (DỮ LIỆU MÔ PHỎNG). Read it, never write it."""
-    from bakhong.synth import synthesize
+    from bakhong.synth.province import synthesize
 
     out = tmp_path_factory.mktemp("commune-province")
     synthesize(3, out, level="commune")
@@ -61,7 +61,7 @@ def write_province(root: Path, districts: int = 6, seed: int = 7) -> Path:
     import random
     import shutil
 
-    from bakhong import units
+    from bakhong.vocab import units
 
     tables = root / "data" / "raw" / "tables"
     tables.mkdir(parents=True, exist_ok=True)

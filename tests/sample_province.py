@@ -7,9 +7,9 @@ import random
 import shutil
 from pathlib import Path
 
-from bakhong.catalog import load_catalog
-from bakhong.template import Document, Layout, write
-from bakhong.units import districts
+from bakhong.synth.template import Document, Layout, write
+from bakhong.vocab.catalog import load_catalog
+from bakhong.vocab.units import districts
 
 ROOT = Path(__file__).resolve().parents[1]
 THUONG_XUAN = ROOT / "data" / "raw" / "tables" / "thuong-xuan-2024.xlsx"

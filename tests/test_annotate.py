@@ -10,9 +10,9 @@ import pytest
 from conftest import THUONG_XUAN, document
 from openpyxl import load_workbook
 
-from bakhong.annotate import FILLS, SUMMARY_SHEET, annotate
 from bakhong.ingest import sha256
-from bakhong.synth import synthesize
+from bakhong.synth.province import synthesize
+from bakhong.views.annotate import FILLS, SUMMARY_SHEET, annotate
 
 
 def _office() -> str:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bakhong.catalog import load_catalog
 from bakhong.errors import UnknownIndicatorError
+from bakhong.vocab.catalog import load_catalog
 
 TEMPLATE_TARGETS = [1, 1, 1, 1, 0.9, 0.8, 0.75, 0.8, 0.4, 0.8, 0.8, 0.8, 0.8, 0.8, 0.6, 1]
 

@@ -5,9 +5,9 @@ import pytest
 from conftest import THUONG_XUAN, document
 
 from bakhong.checks import check, check_paths
-from bakhong.findings import FINDING_SCHEMA, RULE_NAMES, rules
-from bakhong.load import read_table
-from bakhong.template import Document
+from bakhong.read.table import read_table
+from bakhong.synth.template import Document
+from bakhong.vocab.rules import FINDING_SCHEMA, RULE_NAMES, rules
 
 
 def _found(path, **kw):

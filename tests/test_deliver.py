@@ -33,7 +33,7 @@ from cryptography.x509.oid import NameOID
 
 from bakhong import cli
 from bakhong.deliver import DEPARTMENT_KEY, SYNTHETIC_MARK, load_config
-from bakhong.units import districts
+from bakhong.vocab.units import districts
 
 USER = "baocao@so-tttt.test"
 PASSWORD = "S3cret-pw-7f3a9c2e-QX"

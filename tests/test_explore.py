@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 
 import bakhong
 from bakhong.errors import UsageError
-from bakhong.explore import Explorer, StaticView, in_interactive_kernel, load_data
 from bakhong.ingest import ingest
+from bakhong.views.explore import Explorer, StaticView, in_interactive_kernel, load_data
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +193,7 @@ def test_processed_data_is_used_when_ingest_wrote_it(tmp_path):
 def test_real_data_beats_synthetic_for_the_same_unit(tmp_path):
     from conftest import clean_cells
 
-    from bakhong.template import Document, write
+    from bakhong.synth.template import Document, write
 
     root = write_province(tmp_path / "p", districts=1)
     write(root / "data" / "raw" / "synthetic" / "396-thuong-xuan-2024.xlsx",
@@ -258,7 +258,7 @@ def test_the_project_kernel_preloads_so_the_first_open_waits_on_no_import(projec
     waits on are imported while the kernel starts, and nothing is left in the namespace."""
     from jupyter_client.manager import start_new_kernel
 
-    from bakhong.explore import KERNEL_NAME, install_kernel
+    from bakhong.views.explore import KERNEL_NAME, install_kernel
 
     spec = json.loads((install_kernel() / "kernel.json").read_text(encoding="utf-8"))
     assert spec["argv"][0] == sys.executable
@@ -275,9 +275,9 @@ def test_the_project_kernel_preloads_so_the_first_open_waits_on_no_import(projec
 
     try:
         run("import sys; print(sorted(m for m in ('polars', 'ipywidgets', "
-            "'plotly.graph_objs._figurewidget', 'bakhong.charts') if m in sys.modules), "
+            "'plotly.graph_objs._figurewidget', 'bakhong.views.charts') if m in sys.modules), "
             "'_p' in dir(), 'bakhong' in dir())")
-        assert outputs.pop().strip() == ("['bakhong.charts', 'ipywidgets', "
+        assert outputs.pop().strip() == ("['bakhong.views.charts', 'ipywidgets', "
                                          "'plotly.graph_objs._figurewidget', 'polars'] False "
                                          "False")
         run("import bakhong; ex = bakhong.explore(interactive=True); "

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, write_province
 
-from bakhong.catalog import load_catalog
-from bakhong.explore import KERNEL_DISPLAY_NAME, indicator_options, install_kernel
+from bakhong.views.explore import KERNEL_DISPLAY_NAME, indicator_options, install_kernel
+from bakhong.vocab.catalog import load_catalog
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"

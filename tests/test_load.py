@@ -7,8 +7,8 @@ import pytest
 from conftest import THUONG_XUAN, document
 
 from bakhong.errors import SourceError
-from bakhong.load import OBSERVATION_SCHEMA, read_table, read_tables
-from bakhong.template import Layout
+from bakhong.read.table import OBSERVATION_SCHEMA, read_table, read_tables
+from bakhong.synth.template import Layout
 
 
 def _after(table, code):
@@ -97,7 +97,7 @@ def test_rows_matched_by_stt_when_the_text_is_unusual(tmp_path):
 
 
 def test_synthetic_mark_in_title_is_carried(make_file):
-    from bakhong.template import Document
+    from bakhong.synth.template import Document
     doc = document()
     doc = Document(doc.unit_title, doc.period, doc.cells, synthetic=True)
     table = read_table(make_file("386.xlsx", doc))

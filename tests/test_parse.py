@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bakhong.parse import (
+from bakhong.vocab.parse import (
     decimals_shown,
     fold,
     format_int,

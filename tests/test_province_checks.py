@@ -7,9 +7,9 @@ import polars as pl
 from conftest import THUONG_XUAN, document
 
 from bakhong.checks import check, check_paths, modified_z, summary
-from bakhong.findings import related, rules
-from bakhong.load import read_tables
-from bakhong.units import districts
+from bakhong.read.table import read_tables
+from bakhong.vocab.rules import related, rules
+from bakhong.vocab.units import districts
 
 LOWLAND = [u for u in districts() if not u.mountain][:9]
 
@@ -86,7 +86,7 @@ def test_related_pairs_are_data_and_hold(tmp_path, make_file):
 def test_incomplete_units_and_units_that_sent_nothing(tmp_path, make_file):
     doc = document()
     partial = {k: v for k, v in doc.cells.items() if k not in ("TC03", "TC12")}
-    from bakhong.template import Document
+    from bakhong.synth.template import Document
 
     make_file("386-ba-thuoc-2024.xlsx", Document(doc.unit_title, "2024", partial))
     alone = check_paths([tmp_path])[1]
@@ -118,7 +118,7 @@ def test_summary_counts_units_per_rule(tmp_path, make_file):
 
 
 def test_a_real_unit_is_never_an_outlier_among_synthetic_ones(tmp_path, make_file):
-    from bakhong.template import Document
+    from bakhong.synth.template import Document
 
     low = LOWLAND[2]
     _province(make_file, 9, {low.code: {"TC07": {"after": "20%"}}})

@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 
 from bakhong import config
-from bakhong.units import by_code, districts, populations
+from bakhong.vocab.units import by_code, districts, populations
 
 REFERENCE = ROOT / "data" / "raw" / "reference"
 
@@ -38,7 +38,7 @@ def test_populations_only_where_cited():
 
 
 def test_nga_lien_plan_targets():
-    from bakhong.catalog import load_catalog
+    from bakhong.vocab.catalog import load_catalog
 
     catalog = load_catalog(REFERENCE)
     assert catalog.target("TC09", "16159", "2023").value == 0.8

@@ -19,8 +19,8 @@ import pytest
 from conftest import ROOT
 from sample_province import synthetic_document, write_province
 
-from bakhong.template import Layout, write
-from bakhong.units import match
+from bakhong.synth.template import Layout, write
+from bakhong.vocab.units import match
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -156,7 +156,7 @@ def test_plotly_embedded_once_and_reports_small(built):
 
 def test_code_is_hidden(built):
     text = (built["out"] / "396-thuong-xuan.html").read_text(encoding="utf-8")
-    for code in ("bakhong.report", "report.headline()", "In&nbsp;[", "Out["):
+    for code in ("bakhong.views", "report.headline()", "In&nbsp;[", "Out["):
         assert code not in text
 
 
@@ -247,7 +247,8 @@ def test_unit_name_with_markup_shows_as_text_in_charts_and_tables(browser, tmp_p
     import plotly.io as pio
     import polars as pl
 
-    from bakhong import charts, indicators, report, tables
+    from bakhong import indicators
+    from bakhong.views import charts, report, tables
 
     name = "Xã <script>window.__pwned=2</script><b>A</b>"
     rows = [{"unit_code": "1", "unit_name": name, "unit_level": "district", "period": "2024",

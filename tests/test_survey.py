@@ -12,10 +12,11 @@ import pytest
 from conftest import document
 
 import bakhong
-from bakhong import survey, survey_synth
+from bakhong import survey
 from bakhong.checks import check, check_paths, load_paths
-from bakhong.load import table_files
-from bakhong.template import Document, write
+from bakhong.read.table import table_files
+from bakhong.synth import survey as survey_synth
+from bakhong.synth.template import Document, write
 
 
 def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8-sig") -> Path:
@@ -274,8 +275,8 @@ def test_a_question_with_co_khong_in_its_header_is_one_column(tmp_path):
 
 
 def test_a_districts_report_shows_its_survey_rejects(tmp_path):
-    from bakhong import report, tables
     from bakhong.ingest import ingest
+    from bakhong.views import report, tables
 
     raw = tmp_path / "raw"
     _province(raw / "tables")

@@ -12,9 +12,9 @@ import pytest
 from conftest import THUONG_XUAN
 
 from bakhong.checks import check, check_paths
-from bakhong.load import read_tables
-from bakhong.synth import GROUND_TRUTH, HIGHLAND, score, synthesize, totals
-from bakhong.units import populations
+from bakhong.read.table import read_tables
+from bakhong.synth.province import GROUND_TRUTH, HIGHLAND, score, synthesize, totals
+from bakhong.vocab.units import populations
 
 # never used by benchmarks/checks_recall.py (which runs seed 7 unless told otherwise)
 UNSEEN_SEEDS = (31, 4242, 90001)
@@ -145,8 +145,8 @@ def test_two_real_tables_that_disagree_are_a_duplicate(tmp_path, make_file):
 def test_commune_level_units_are_made_up_and_say_so(tmp_path, make_file):
     from conftest import document
 
-    from bakhong.load import read_table
-    from bakhong.template import Document
+    from bakhong.read.table import read_table
+    from bakhong.synth.template import Document
 
     base = document()
     doc = Document("UBND xã Mô phỏng 03 – huyện Thường Xuân", "2024", base.cells, synthetic=True)

@@ -4,8 +4,8 @@ import unicodedata
 
 import pytest
 
-from bakhong import units
 from bakhong.errors import UnknownUnitError
+from bakhong.vocab import units
 
 
 def test_twenty_seven_districts_of_2024():

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from .checks import check
-from .errors import SourceError
-from .findings import PHASE_VI, SEVERITY_VI
-from .load import read_grids, read_table
+from ..checks import check
+from ..errors import SourceError
+from ..read.table import read_grids, read_table
+from ..vocab.rules import PHASE_VI, SEVERITY_VI
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 SUMMARY_SHEET = "Kết quả kiểm tra"
@@ -130,7 +130,7 @@ def annotate(path: str | Path, out: str | Path | None = None, unit: str | None =
 
 
 def _default_out(path: Path) -> Path:
-    from . import config
+    from .. import config
 
     raw = config.raw_dir().resolve()
     if path.resolve().is_relative_to(raw):

@@ -23,14 +23,14 @@ from typing import Any
 
 import polars as pl
 
-from . import findings as fnd
-from . import units as units_mod
-from .catalog import Catalog, load_catalog
-from .errors import SourceError, UnknownUnitError
-from .findings import Finding
+from ..errors import SourceError, UnknownUnitError
+from ..vocab import rules as fnd
+from ..vocab import units as units_mod
+from ..vocab.catalog import Catalog, load_catalog
+from ..vocab.parse import Parsed, fold_words, format_percent, nfc, parse_target, parse_value
+from ..vocab.rules import Finding
+from ..vocab.units import Unit
 from .narrative import NARRATIVE_SUFFIXES, Statement, read_narrative
-from .parse import Parsed, fold_words, format_percent, nfc, parse_target, parse_value
-from .units import Unit
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 SYNTHETIC_MARK = "du lieu mo phong"  # "DỮ LIỆU MÔ PHỎNG", folded

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import config
-from . import findings as fnd
-from . import units as units_mod
-from .catalog import Catalog, load_catalog
-from .checks import expected_units, modified_z
-from .errors import UsageError
-from .parse import format_int, parse_value
+from .. import config
+from ..checks import expected_units, modified_z
+from ..errors import UsageError
+from ..vocab import rules as fnd
+from ..vocab import units as units_mod
+from ..vocab.catalog import Catalog, load_catalog
+from ..vocab.parse import format_int, parse_value
 from .template import SYNTHETIC_TITLE, Document, Layout, percent_text, write
 
 GROUND_TRUTH = "ground_truth.json"

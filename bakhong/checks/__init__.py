@@ -17,13 +17,13 @@ from typing import Any
 
 import polars as pl
 
-from . import findings as fnd
-from . import survey as survey_mod
-from . import units as units_mod
-from .catalog import Catalog, load_catalog
-from .findings import PHASE_VI, Finding, Rule
-from .load import Table, read_tables
-from .parse import format_int, format_number, format_percent
+from .. import survey as survey_mod
+from ..read.table import Table, read_tables
+from ..vocab import rules as fnd
+from ..vocab import units as units_mod
+from ..vocab.catalog import Catalog, load_catalog
+from ..vocab.parse import format_int, format_number, format_percent
+from ..vocab.rules import PHASE_VI, Finding, Rule
 
 _KEY = ["unit_code", "period", "indicator"]
 

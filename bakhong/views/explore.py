@@ -39,12 +39,12 @@ from typing import Any
 
 import polars as pl
 
-from . import config
-from . import units as units_mod
-from .catalog import Catalog, load_catalog
-from .errors import UnknownUnitError, UsageError
-from .findings import FINDING_SCHEMA, SEVERITIES, SEVERITY_VI
-from .indicators import attains, prefer_real, read_processed, wide
+from .. import config
+from ..errors import UnknownUnitError, UsageError
+from ..indicators import attains, prefer_real, read_processed, wide
+from ..vocab import units as units_mod
+from ..vocab.catalog import Catalog, load_catalog
+from ..vocab.rules import FINDING_SCHEMA, SEVERITIES, SEVERITY_VI
 
 PHASE_VI = {"before": "Trước triển khai", "after": "Sau triển khai"}
 PHASE_SLUG = {"before": "truoc", "after": "sau"}
@@ -108,8 +108,8 @@ def load_data(root: Path | None = None) -> Data:
         observations, findings = read_processed(processed)
         origin = f"{processed} (bakhong ingest)"
     else:
-        from .checks import check
-        from .load import read_tables, table_files
+        from ..checks import check
+        from ..read.table import read_tables, table_files
 
         raw = config.raw_dir(root)
         files = table_files([raw]) if raw.is_dir() else []
@@ -704,7 +704,7 @@ def explore(period: str | None = None, units: Sequence[str] | str | None = None,
 
 KERNEL_NAME = "bakhong"
 KERNEL_DISPLAY_NAME = "bakhong (Python 3)"
-_PRELOAD = "from bakhong.explore import preload as _p; _p(); del _p"
+_PRELOAD = "from bakhong.views.explore import preload as _p; _p(); del _p"
 
 
 def preload() -> None:

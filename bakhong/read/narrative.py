@@ -41,11 +41,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import units as units_mod
-from .catalog import Catalog, load_catalog
-from .errors import SourceError, UnknownUnitError
-from .parse import Parsed, fold_words, nfc, parse_number, parse_value
-from .units import Unit
+from ..errors import SourceError, UnknownUnitError
+from ..vocab import units as units_mod
+from ..vocab.catalog import Catalog, load_catalog
+from ..vocab.parse import Parsed, fold_words, nfc, parse_number, parse_value
+from ..vocab.units import Unit
 
 NARRATIVE_SUFFIXES = (".docx", ".md", ".txt")
 SYNTHETIC_MARK = "du lieu mo phong"

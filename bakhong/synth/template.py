@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import load_catalog
-from .parse import fold
+from ..vocab.catalog import load_catalog
+from ..vocab.parse import fold
 
 SYNTHETIC_TITLE = "DỮ LIỆU MÔ PHỎNG"
 _EPOCH = datetime.datetime(2024, 1, 1)

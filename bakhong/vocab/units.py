@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from . import config
-from .errors import UnknownUnitError
+from .. import config
+from ..errors import UnknownUnitError
 from .parse import fold_words
 
 LEVELS = ("province", "district", "commune")

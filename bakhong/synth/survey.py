@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import units as units_mod
-from .catalog import load_catalog
-from .errors import UsageError
+from ..errors import UsageError
+from ..vocab import units as units_mod
+from ..vocab.catalog import load_catalog
 from .template import SYNTHETIC_TITLE
 
 PROVINCE_PEOPLE = 2_900_000
@@ -297,7 +297,7 @@ def synth_survey(source: Path | pl.DataFrame, out: Path, seed: int = 7,
     """Read the district tables under ``source`` (a folder of template tables, an
     observations .parquet, or an observation table) and write a survey that agrees with
     them, but for the planted gap (``gap``), recorded in ``<stem>.ground-truth.json``."""
-    from .checks import check
+    from ..checks import check
 
     if isinstance(source, pl.DataFrame):
         observations = source
@@ -308,7 +308,7 @@ def synth_survey(source: Path | pl.DataFrame, out: Path, seed: int = 7,
             observations = pl.read_parquet(source)
             findings = check(observations)
         else:
-            from .load import read_tables
+            from ..read.table import read_tables
 
             if not source.exists():
                 raise UsageError(f"không tìm thấy {source}")

@@ -22,12 +22,13 @@ from typing import Any
 
 import polars as pl
 
-from . import charts, indicators, tables
-from . import units as units_mod
-from .catalog import load_catalog
-from .config import PACKAGE_DATA
-from .errors import BakhongError
-from .template import SYNTHETIC_TITLE
+from .. import indicators
+from ..config import PACKAGE_DATA
+from ..errors import BakhongError
+from ..synth.template import SYNTHETIC_TITLE
+from ..vocab import units as units_mod
+from ..vocab.catalog import load_catalog
+from . import charts, tables
 
 PLOTLY_JS = PACKAGE_DATA.parent / "_vendor" / "plotly-cartesian.min.js"
 

@@ -64,9 +64,10 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 
-from . import config, units
-from .errors import DeliveryError, UnknownUnitError
-from .parse import fold_words, format_int, format_percent
+from .. import config
+from ..errors import DeliveryError, UnknownUnitError
+from ..vocab import units
+from ..vocab.parse import fold_words, format_int, format_percent
 
 CONFIG_ENV = "BAKHONG_DELIVER_CONFIG"
 PASSWORD_ENV = "BAKHONG_SMTP_PASSWORD"

@@ -83,13 +83,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from . import findings as fnd
-from . import units as units_mod
-from .catalog import Catalog, load_catalog
-from .errors import SourceError, UnknownUnitError
-from .findings import Finding
-from .load import OBSERVATION_SCHEMA, SYNTHETIC_MARK, sniff_delimiter
-from .parse import fold_words, format_int, format_percent, nfc
+from ..errors import SourceError, UnknownUnitError
+from ..read.table import OBSERVATION_SCHEMA, SYNTHETIC_MARK, sniff_delimiter
+from ..vocab import rules as fnd
+from ..vocab import units as units_mod
+from ..vocab.catalog import Catalog, load_catalog
+from ..vocab.parse import fold_words, format_int, format_percent, nfc
+from ..vocab.rules import Finding
 
 SURVEY_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xlsm", ".xls", ".ods")
 SURVEY_FOLDER = "survey"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
-from . import config
-from .errors import UnknownIndicatorError
+from .. import config
+from ..errors import UnknownIndicatorError
 from .parse import fold_words
 
 

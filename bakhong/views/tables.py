@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
-from .catalog import load_catalog
-from .findings import PHASE_VI, RULE_NAMES, SEVERITIES, SEVERITY_VI, rules
-from .indicators import attained_text, change_text, value_text
-from .parse import format_int, format_percent, format_points
+from ..indicators import attained_text, change_text, value_text
+from ..vocab.catalog import load_catalog
+from ..vocab.parse import format_int, format_percent, format_points
+from ..vocab.rules import PHASE_VI, RULE_NAMES, SEVERITIES, SEVERITY_VI, rules
 
 #: Short Vietnamese names of the rules, for summaries.
 RULE_VI = {

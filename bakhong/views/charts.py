@@ -22,9 +22,9 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from .catalog import load_catalog
-from .indicators import attained_text, attains, value_text
-from .parse import format_percent
+from ..indicators import attained_text, attains, value_text
+from ..vocab.catalog import load_catalog
+from ..vocab.parse import format_percent
 
 FONT = "'Segoe UI', 'Noto Sans', 'Helvetica Neue', Arial, sans-serif"
 COLOURS = {"before": "#9aa5b1", "after": "#1f5fa8", "target": "#c0392b", "other": "#c9d1da",

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from . import config
+from .. import config
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cần xem lại", "info": "Thông tin"}
