@@ -13,10 +13,11 @@ against the targets, and report to each district's leadership.
 from importlib import metadata as _metadata
 
 from .checks import check, check_paths
+from .contract import OBSERVATION_SCHEMA
 from .errors import BakhongError, SourceError, UnknownIndicatorError, UnknownUnitError
 from .ingest import ingest
+from .read import Table, read_source, read_table, read_tables
 from .read.narrative import read_narrative
-from .read.table import OBSERVATION_SCHEMA, Table, read_source, read_table, read_tables
 from .survey import Survey, read_surveys
 from .views.explore import explore
 from .vocab.catalog import Catalog, Indicator, load_catalog

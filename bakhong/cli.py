@@ -41,7 +41,7 @@ def _print_json(data: Any) -> None:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .read.table import read_source
+    from .read import read_source
 
     table = read_source(args.file, unit=args.unit, period=args.period)
     rows = table.observations.select([*DESIGN_COLUMNS, "confidence"]).to_dicts()

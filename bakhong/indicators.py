@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from . import config
-from .read.table import OBSERVATION_SCHEMA
+from .contract import OBSERVATION_SCHEMA
 from .vocab.catalog import Catalog, load_catalog
 from .vocab.parse import format_number, format_percent
 from .vocab.rules import FINDING_SCHEMA

@@ -21,7 +21,7 @@ import polars as pl
 
 from . import config
 from .checks import check, load_paths
-from .read.table import source_files
+from .read import source_files
 from .survey import SurveyFile
 
 _ORDER = ["unit_code", "period", "indicator", "phase", "source"]

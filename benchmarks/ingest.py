@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from bakhong.checks import check
-from bakhong.read.table import read_tables
+from bakhong.read import read_tables
 from bakhong.synth.template import Document, Layout, write
 from bakhong.vocab.units import districts
 

@@ -5,7 +5,7 @@ import pytest
 from conftest import THUONG_XUAN, document
 
 from bakhong.checks import check, check_paths
-from bakhong.read.table import read_table
+from bakhong.read import read_table
 from bakhong.synth.template import Document
 from bakhong.vocab.rules import FINDING_SCHEMA, RULE_NAMES, rules
 

@@ -8,7 +8,7 @@ from conftest import THUONG_XUAN
 
 from bakhong import indicators
 from bakhong.checks import check
-from bakhong.read.table import read_table
+from bakhong.read import read_table
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ import polars as pl
 import pytest
 from conftest import THUONG_XUAN, document
 
+from bakhong.contract import OBSERVATION_SCHEMA
 from bakhong.errors import SourceError
-from bakhong.read.table import OBSERVATION_SCHEMA, read_table, read_tables
+from bakhong.read import read_table, read_tables
 from bakhong.synth.template import Layout
 
 

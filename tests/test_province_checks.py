@@ -7,7 +7,7 @@ import polars as pl
 from conftest import THUONG_XUAN, document
 
 from bakhong.checks import check, check_paths, modified_z, summary
-from bakhong.read.table import read_tables
+from bakhong.read import read_tables
 from bakhong.vocab.rules import related, rules
 from bakhong.vocab.units import districts
 

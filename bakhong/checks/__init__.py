@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from .. import survey as survey_mod
-from ..read.table import Table, read_tables
+from ..read import Table, read_tables
 from ..vocab import rules as fnd
 from ..vocab import units as units_mod
 from ..vocab.catalog import Catalog, load_catalog

@@ -17,7 +17,7 @@ import polars as pl
 
 from ..checks import check
 from ..errors import SourceError
-from ..read.table import read_grids, read_table
+from ..read import read_grids, read_table
 from ..vocab.rules import PHASE_VI, SEVERITY_VI
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}

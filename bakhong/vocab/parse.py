@@ -69,6 +69,15 @@ def fold_words(text: str) -> str:
     return _NOT_WORD.sub(" ", fold(text)).strip()
 
 
+def is_synthetic_text(text: str) -> bool:
+    """Whether a title, file name or note says "DỮ LIỆU MÔ PHỎNG", however it is written.
+
+    >>> is_synthetic_text("Bảng 3 KHÔNG — Dữ liệu mô phỏng"), is_synthetic_text("du-lieu-mo-phong")
+    (True, True)
+    """
+    return SYNTHETIC_MARK in fold_words(text)
+
+
 # --- numbers ----------------------------------------------------------------------------
 
 _NUMBER = r"\d[\d.,]*\d|\d"

@@ -1,0 +1,114 @@
+"""What passes between the parts: the observation and finding schemas, where a figure came
+from (:class:`Source`), the synthetic mark, and the phase, qualifier and severity words.
+
+Every reader builds its observations against :data:`OBSERVATION_SCHEMA`, every check returns
+findings against :data:`FINDING_SCHEMA`, and every view reads them back; a column or a word
+changes here or nowhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+__all__ = [
+    "FINDING_SCHEMA", "OBSERVATION_SCHEMA", "PHASES", "PHASE_VI", "QUALIFIERS", "SEVERITIES",
+    "SEVERITY_VI", "SYNTHETIC_MARK", "SYNTHETIC_TITLE", "Source", "empty_observations",
+]
+
+#: The tidy observation table (DESIGN.md): one row per unit × period × indicator × phase.
+OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
+    "unit_code": pl.String, "unit_name": pl.String, "unit_level": pl.String,
+    "period": pl.String, "indicator": pl.String, "phase": pl.String,
+    "value": pl.Float64, "qualifier": pl.String,
+    "numerator": pl.Float64, "denominator": pl.Float64,
+    "target": pl.Float64, "target_qualifier": pl.String,
+    "raw": pl.String, "source": pl.String,
+    # beyond DESIGN.md's contract, for the checks and the reports:
+    "status": pl.String, "tolerance": pl.Float64, "stated": pl.Boolean,
+    "target_stated": pl.Float64, "evidence": pl.String, "synthetic": pl.Boolean,
+    "file": pl.String,
+    # how sure the reading is (1.0 for a template cell; see read/narrative.py for prose)
+    "confidence": pl.Float64,
+    # "survey" for indicators computed from survey microdata (bakhong.survey), which checks
+    # compare with the reports instead of checking them; null for tables and narratives
+    "origin": pl.String,
+}
+
+#: One row per problem a check found (DESIGN.md's findings).
+FINDING_SCHEMA: dict[str, pl.DataType] = {
+    "unit_code": pl.String, "unit_name": pl.String, "period": pl.String,
+    "indicator": pl.String, "phase": pl.String, "rule": pl.String, "severity": pl.String,
+    "message": pl.String, "value": pl.Float64, "expected": pl.String, "source": pl.String,
+    "fix": pl.String, "synthetic": pl.Boolean,
+}
+
+PHASES = ("before", "after")
+PHASE_VI = {"before": "trước triển khai", "after": "sau triển khai", "": ""}
+#: How a value is stated: "=" exactly, ">" / "≥" a lower bound ("trên 90%", "từ 90%"),
+#: "<" / "≤" an upper bound ("dưới 5%"), "~" about.
+QUALIFIERS = ("=", ">", "≥", "<", "≤", "~")
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_VI = {"error": "Lỗi", "warning": "Cần xem lại", "info": "Thông tin"}
+
+#: The words every synthetic file, report, chart and email carries.
+SYNTHETIC_TITLE = "DỮ LIỆU MÔ PHỎNG"
+#: :data:`SYNTHETIC_TITLE` folded (``vocab.parse.fold_words``), as readers look for it;
+#: ``vocab.parse.is_synthetic_text`` tells whether a text carries it.
+SYNTHETIC_MARK = "du lieu mo phong"
+
+
+def empty_observations() -> pl.DataFrame:
+    return pl.DataFrame(schema=OBSERVATION_SCHEMA)
+
+
+_TEXT = re.compile(r"^(?P<file>.+?):(?P<kind>paragraph|line|row) (?P<number>\d+)$")
+_CELL = re.compile(r"^[A-Z]{1,3}\d+$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a figure or a problem came from: a file, and in it a sheet and a cell, or a
+    paragraph or line of prose, or a row of survey data.
+
+    Built once where the file is read and stored in the tables as :meth:`render`'s text
+    (``file.xlsx!Sheet!E15``, ``file.csv!E15``, ``file.docx:paragraph 42``,
+    ``file.md:line 7``); :meth:`parse` reads that text back.
+
+    >>> Source("tx.xlsx", sheet="Bao cao", cell="E20").render()
+    'tx.xlsx!Bao cao!E20'
+    >>> Source.parse("tx.docx:paragraph 42")
+    Source(file='tx.docx', sheet='', cell='', kind='paragraph', number=42)
+    """
+
+    file: str
+    sheet: str = ""
+    cell: str = ""
+    kind: str = ""  # "paragraph" or "line" of prose, "row" of survey data
+    number: int = 0
+
+    def render(self) -> str:
+        if self.kind:
+            return f"{self.file}:{self.kind} {self.number}"
+        return "!".join(part for part in (self.file, self.sheet, self.cell) if part)
+
+    @classmethod
+    def parse(cls, text: str | None) -> Source:
+        text = text or ""
+        prose = _TEXT.match(text)
+        if prose:
+            return cls(prose["file"], kind=prose["kind"], number=int(prose["number"]))
+        parts = text.split("!")
+        if len(parts) >= 3 and _CELL.match(parts[-1]):
+            return cls(parts[0], sheet="!".join(parts[1:-1]), cell=parts[-1])
+        if len(parts) == 2 and _CELL.match(parts[1]):
+            return cls(parts[0], cell=parts[1])
+        if len(parts) >= 2:
+            return cls(parts[0], sheet="!".join(parts[1:]))
+        return cls(text)
+
+    @property
+    def has_cell(self) -> bool:
+        return bool(self.cell)

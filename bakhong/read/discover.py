@@ -1,0 +1,110 @@
+"""Which files under ``data/raw`` are sources, and reading them all: each file by its kind,
+the problems of one never stopping the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import SourceError
+from ..vocab import rules as fnd
+from ..vocab.catalog import Catalog, load_catalog
+from ..vocab.rules import Finding
+from .combine import combine, resolve_duplicates
+from .narrative import NARRATIVE_SUFFIXES
+from .narrative_table import read_narrative_table
+from .table import TABLE_SUFFIXES, Table, period_from, read_table, unit_from_filename
+
+
+def read_source(path: str | Path, unit: str | None = None, period: str | None = None,
+                catalog: Catalog | None = None) -> Table:
+    """Read any source file: a narrative report by its suffix, else a template table."""
+    path = Path(path)
+    if path.suffix.lower() in NARRATIVE_SUFFIXES:
+        return read_narrative_table(path, unit=unit, period=period, catalog=catalog)
+    return read_table(path, unit=unit, period=period, catalog=catalog)
+
+
+_NOT_TABLES = ("reference", "survey", "narrative")
+
+
+def _expand(paths: Iterable[str | Path], narratives: bool) -> list[Path]:
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            # survey microdata given by name is read by bakhong.survey, not as a table
+            if p.suffix.lower() != ".parquet" and "survey" not in p.parent.parts:
+                found.append(p)
+            continue
+        if p.name == "survey":
+            continue
+        for f in sorted(p.rglob("*")):
+            if not f.is_file() or f.name.startswith(("~$", ".")):
+                continue
+            folders = set(f.relative_to(p).parts[:-1])
+            suffix = f.suffix.lower()
+            if suffix in TABLE_SUFFIXES and not folders & set(_NOT_TABLES):
+                found.append(f)
+            elif narratives and suffix in NARRATIVE_SUFFIXES and \
+                    not folders & {"reference", "survey"} and \
+                    not f.stem.lower().startswith("readme"):
+                found.append(f)
+    return found
+
+
+def table_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The template table files among paths, folders expanded (recursively, skipping
+    reference/, survey/ and narrative/)."""
+    return _expand(paths, narratives=False)
+
+
+def source_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Table files and narrative reports (.docx, .md, .txt; README files excepted) among
+    paths, folders expanded (recursively, skipping reference/ and survey/)."""
+    return _expand(paths, narratives=True)
+
+
+def read_tables(paths: Iterable[str | Path], unit: str | None = None,
+                period: str | None = None) -> tuple[pl.DataFrame, list[Finding], list[Table]]:
+    """Read every table and narrative report; a broken file becomes a ``load_error`` finding,
+    the rest go on. Tables and narratives of one unit are combined by :func:`combine`.
+
+    When one unit and period come in several template tables, real data beats synthetic (the
+    synthetic table is dropped silently); of two real (or two synthetic) tables, the first by
+    file name is kept and every cell where the other disagrees is a ``duplicate`` finding.
+    """
+    catalog = load_catalog()
+    tables: list[Table] = []
+    problems: list[Finding] = []
+    broken_synthetic: list[tuple[str, str, Finding]] = []
+    for path in source_files(paths):
+        try:
+            table = read_source(path, unit=unit, period=period, catalog=catalog)
+        except (SourceError, OSError, ValueError) as exc:
+            # one broken file never stops the others; the reason goes into the finding
+            reason = exc.reason if isinstance(exc, SourceError) else \
+                f"lỗi khi đọc tệp ({type(exc).__name__}: {exc})"
+            cell = exc.cell if isinstance(exc, SourceError) else ""
+            guess = unit_from_filename(path)
+            finding = fnd.make(
+                "load_error", {"detail": reason},
+                unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
+                source=f"{path.name}!{cell}" if cell else path.name)
+            if "synthetic" in path.parts[:-1] and guess:
+                broken_synthetic.append((guess.code, period_from([], path), finding))
+            else:
+                problems.append(finding)
+            continue
+        tables.append(table)
+    real = {(t.unit.code, t.period) for t in tables if t.unit and not t.synthetic}
+    # an unreadable file of the synthetic folder is synthetic too: real data beats it
+    problems.extend(f for code, p, f in broken_synthetic if (code, p) not in real)
+    tables, duplicates = resolve_duplicates(tables, catalog)
+    for table in tables:
+        problems.extend(table.findings)
+    problems.extend(duplicates)
+    observations, related = combine(tables, catalog)
+    return observations, problems + related, tables
