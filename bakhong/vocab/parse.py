@@ -25,6 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..contract import SYNTHETIC_MARK
+
 # --- text -------------------------------------------------------------------------------
 
 def _fold_table() -> dict[int, str | None]:
