@@ -48,8 +48,8 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
 PHASES = ("before", "after")
 PHASE_VI = {"before": "trước triển khai", "after": "sau triển khai", "": ""}
 #: How a value is stated: "=" exactly, ">" / "≥" a lower bound ("trên 90%", "từ 90%"),
-#: "<" / "≤" an upper bound ("dưới 5%"), "~" about.
-QUALIFIERS = ("=", ">", "≥", "<", "≤", "~")
+#: "<" / "≤" an upper bound ("dưới 5%", "tối đa 5%").
+QUALIFIERS = ("=", ">", "≥", "<", "≤")
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cần xem lại", "info": "Thông tin"}
 

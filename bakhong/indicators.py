@@ -23,6 +23,7 @@ from . import config
 from .contract import OBSERVATION_SCHEMA
 from .vocab.catalog import Catalog, load_catalog
 from .vocab.parse import format_number, format_percent
+from .vocab.ratio import corrected
 from .vocab.rules import FINDING_SCHEMA
 
 #: Rules whose error makes a denominator unfit for weighting.
@@ -177,12 +178,10 @@ def province(observations: pl.DataFrame, findings: pl.DataFrame | None = None,
         weights: list[tuple[float, float]] = []
         unusable = 0
         for r in group.iter_rows(named=True):
-            num, den = r["numerator"], r["denominator"]
+            num, den = corrected(r)  # a swapped ratio read the right way round
             if num is None or not den or (r["unit_code"], period, code, phase_name) in bad:
                 unusable += 1
                 continue
-            if num > den:  # a swapped ratio: the larger is the population
-                num, den = den, num
             weights.append((num, den))
         values = group["value"].to_list()
         if not unusable and weights:

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from bakhong.checks import check
-from bakhong.read.table import read_tables, table_files
+from bakhong.read import read_tables, table_files
 from bakhong.synth.province import score, synthesize, totals
 
 

@@ -21,8 +21,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from narrative_docs import write_docx  # noqa: E402
 
+from bakhong.read import read_source  # noqa: E402
 from bakhong.read.narrative import read_blocks  # noqa: E402
-from bakhong.read.table import read_source  # noqa: E402
 from bakhong.vocab.catalog import load_catalog  # noqa: E402
 from bakhong.vocab.parse import parse_value  # noqa: E402
 

@@ -13,8 +13,8 @@ from narrative_docs import BUNDLED_004, fold_marks, seed_as_docx_spec, write_doc
 from test_cli import run
 
 from bakhong.checks import check, check_paths
+from bakhong.read import read_source, read_tables, source_files, table_files
 from bakhong.read.narrative import read_narrative
-from bakhong.read.table import read_source, read_tables, source_files, table_files
 
 # seed 004's figures: (indicator, phase) -> (value, qualifier)
 SEED = {

@@ -14,7 +14,7 @@ from conftest import document
 import bakhong
 from bakhong import survey
 from bakhong.checks import check, check_paths, load_paths
-from bakhong.read.table import table_files
+from bakhong.read import table_files
 from bakhong.synth import survey as survey_synth
 from bakhong.synth.template import Document, write
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import THUONG_XUAN
 
 from bakhong.checks import check, check_paths
-from bakhong.read.table import read_tables
+from bakhong.read import read_tables
 from bakhong.synth.province import GROUND_TRUTH, HIGHLAND, score, synthesize, totals
 from bakhong.vocab.units import populations
 
@@ -145,7 +145,7 @@ def test_two_real_tables_that_disagree_are_a_duplicate(tmp_path, make_file):
 def test_commune_level_units_are_made_up_and_say_so(tmp_path, make_file):
     from conftest import document
 
-    from bakhong.read.table import read_table
+    from bakhong.read import read_table
     from bakhong.synth.template import Document
 
     base = document()

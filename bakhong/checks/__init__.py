@@ -23,6 +23,7 @@ from ..vocab import rules as fnd
 from ..vocab import units as units_mod
 from ..vocab.catalog import Catalog, load_catalog
 from ..vocab.parse import format_int, format_number, format_percent
+from ..vocab.ratio import corrected, swapped_expr
 from ..vocab.rules import PHASE_VI, Finding, Rule
 
 _KEY = ["unit_code", "period", "indicator"]
@@ -62,6 +63,7 @@ def _derived(obs: pl.DataFrame) -> pl.DataFrame:
         (pl.col("denominator") / pl.col("numerator")).alias("inverse"),
         (pl.col("target") - pl.col("value")).alias("gap"),
         (pl.col("tolerance") + 1e-9).alias("tol"),
+        swapped_expr().alias("swapped"),
     )
 
 
@@ -123,10 +125,7 @@ def _denominators(obs: pl.DataFrame, catalog: Catalog) -> list[dict[str, Any]]:
     frame = obs.filter(pl.col("status").eq("ok") & pl.col("denominator").is_not_null()
                        & pl.col("numerator").is_not_null())
     for row in frame.iter_rows(named=True):
-        num, den, value = row["numerator"], row["denominator"], row["value"]
-        swapped = num > den and row["stated"] and abs(value - den / num) <= row["tolerance"] + 1e-9
-        if swapped and den:
-            den = num
+        _, den = corrected(row)
         rows.append({**row, "size": den, "population": catalog[row["indicator"]].population})
     return rows
 
@@ -300,16 +299,6 @@ def _over_time(frame: pl.DataFrame, catalog: Catalog, rule: Rule) -> list[Findin
     return out
 
 
-def _swap_corrected(row: dict[str, Any]) -> tuple[float | None, float | None]:
-    num, den = row.get("numerator"), row.get("denominator")
-    if num is None or den is None:
-        return num, den
-    if num > den and row.get("stated") and row.get("value") is not None and den and \
-            abs(row["value"] - den / num) <= (row.get("tolerance") or 0) + 1e-9:
-        return den, num
-    return num, den
-
-
 def _related(obs: pl.DataFrame, catalog: Catalog, rule: Rule,
              problems: Sequence[Finding]) -> list[Finding]:
     """Pairs of ``[[related]]`` that must hold inside a unit and phase: counts when both
@@ -325,8 +314,8 @@ def _related(obs: pl.DataFrame, catalog: Catalog, rule: Rule,
             large = cells.get((unit, period, phase, pair.larger))
             if large is None:
                 continue
-            n_small, _ = _swap_corrected(small)
-            n_large, _ = _swap_corrected(large)
+            n_small, _ = corrected(small)
+            n_large, _ = corrected(large)
             if n_small is not None and n_large is not None:
                 if n_small <= n_large * (1 + pair.tolerance):
                     continue

@@ -15,10 +15,13 @@ from typing import Any
 import polars as pl
 
 from .. import config
+from ..contract import FINDING_SCHEMA, PHASE_VI, SEVERITIES, SEVERITY_VI
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_VI = {"error": "Lỗi", "warning": "Cần xem lại", "info": "Thông tin"}
-PHASE_VI = {"before": "trước triển khai", "after": "sau triển khai", "": ""}
+__all__ = [
+    "FINDING_SCHEMA", "PHASE_VI", "RULE_NAMES", "SEVERITIES", "SEVERITY_VI", "Finding",
+    "Related", "Relation", "Rule", "make", "related", "relations", "render", "rules", "sort",
+    "to_frame",
+]
 
 #: The fixed vocabulary of rule names (DESIGN.md).
 RULE_NAMES = (
@@ -113,14 +116,6 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)  # flat fields: no need for asdict's deep copy
-
-
-FINDING_SCHEMA: dict[str, pl.DataType] = {
-    "unit_code": pl.String, "unit_name": pl.String, "period": pl.String,
-    "indicator": pl.String, "phase": pl.String, "rule": pl.String, "severity": pl.String,
-    "message": pl.String, "value": pl.Float64, "expected": pl.String, "source": pl.String,
-    "fix": pl.String, "synthetic": pl.Boolean,
-}
 
 
 class _Blank(dict):
