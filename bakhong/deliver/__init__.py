@@ -154,7 +154,7 @@ def find_config(explicit: str | Path | None = None, root: Path | None = None) ->
         return path
     root = root or config.project_root()
     for candidate in (root / USER_CONFIG, root / EXAMPLE_CONFIG,
-                      Path(__file__).resolve().parents[1] / EXAMPLE_CONFIG):
+                      Path(__file__).resolve().parents[2] / EXAMPLE_CONFIG):
         if candidate.is_file():
             return candidate
     raise DeliveryError(f"không có tệp cấu hình gửi thư: tạo {USER_CONFIG} theo mẫu "

@@ -308,7 +308,7 @@ def synth_survey(source: Path | pl.DataFrame, out: Path, seed: int = 7,
             observations = pl.read_parquet(source)
             findings = check(observations)
         else:
-            from ..read.table import read_tables
+            from ..read import read_tables
 
             if not source.exists():
                 raise UsageError(f"không tìm thấy {source}")

@@ -109,7 +109,7 @@ def load_data(root: Path | None = None) -> Data:
         origin = f"{processed} (bakhong ingest)"
     else:
         from ..checks import check
-        from ..read.table import read_tables, table_files
+        from ..read import read_tables, table_files
 
         raw = config.raw_dir(root)
         files = table_files([raw]) if raw.is_dir() else []
