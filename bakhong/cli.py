@@ -268,11 +268,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="bakhong",
-                     description="Đánh giá mô hình “3 KHÔNG” — nạp, kiểm tra, báo cáo.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
+def _add_show(sub: Any) -> None:
     show = sub.add_parser("show", help="đọc một tệp và in các quan sát")
     show.add_argument("file")
     show.add_argument("--unit", help="tên đơn vị, khi tệp không ghi")
@@ -280,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=_cmd_show)
 
+
+def _add_check(sub: Any) -> None:
     chk = sub.add_parser("check", help="kiểm tra các tệp hoặc thư mục")
     chk.add_argument("paths", nargs="+")
     chk.add_argument("--unit")
@@ -291,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="khảo sát được làm sau (mặc định) hay trước khi triển khai")
     chk.set_defaults(func=_cmd_check)
 
+
+def _add_synth(sub: Any) -> None:
     syn = sub.add_parser("synth", help="tạo tỉnh mô phỏng (DỮ LIỆU MÔ PHỎNG) có lỗi cài sẵn")
     syn.add_argument("--seed", type=int, required=True)
     syn.add_argument("--out", help="thư mục ghi (mặc định data/raw/synthetic)")
@@ -298,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--period", default="2024")
     syn.set_defaults(func=_cmd_synth)
 
+
+def _add_annotate(sub: Any) -> None:
     ann = sub.add_parser("annotate", help="ghi bản sao bảng tính có đánh dấu các phát hiện")
     ann.add_argument("file")
     ann.add_argument("--out", help="thư mục ghi bản sao (mặc định: cạnh tệp gốc… xem --help)")
@@ -305,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     ann.add_argument("--period")
     ann.set_defaults(func=_cmd_annotate)
 
+
+def _add_ingest(sub: Any) -> None:
     ing = sub.add_parser("ingest", help="dựng lại data/processed từ data/raw")
     ing.add_argument("dir", nargs="?")
     ing.add_argument("--out")
@@ -312,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="khảo sát được làm sau (mặc định) hay trước khi triển khai")
     ing.set_defaults(func=_cmd_ingest)
 
+
+def _add_deliver(sub: Any) -> None:
     dlv = sub.add_parser("deliver", help="gửi báo cáo qua thư điện tử cho từng đơn vị và Sở")
     dlv.add_argument("--period", help="kỳ báo cáo (mặc định: kỳ mới nhất trong reports/)")
     dlv.add_argument("--only", nargs="+", metavar="UNIT",
@@ -324,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     dlv.add_argument("--reports", help="thư mục reports (mặc định: reports/ của dự án)")
     dlv.set_defaults(func=_cmd_deliver)
 
+
+def _add_batch(sub: Any) -> None:
     bat = sub.add_parser("batch", help="lập báo cáo HTML của mọi huyện và báo cáo toàn tỉnh")
     bat.add_argument("--period", default="2024", help="kỳ báo cáo (mặc định 2024)")
     bat.add_argument("--only", nargs="+", metavar="UNIT", help="chỉ các đơn vị này (tên hoặc mã)")
@@ -338,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--quiet", action="store_true", help="không hiện thanh tiến độ")
     bat.set_defaults(func=_cmd_batch)
 
+
+def _add_synth_survey(sub: Any) -> None:
     svy = sub.add_parser("synth-survey",
                          help="tạo khảo sát người dân mô phỏng khớp với bảng của các huyện")
     svy.add_argument("--seed", type=int, default=7)
@@ -351,6 +361,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="không cài chênh lệch khảo sát – báo cáo (mặc định: cài một huyện "
                           "báo cáo cao gấp đôi thực tế, để bước đối chiếu phát hiện)")
     svy.set_defaults(func=_cmd_synth_survey)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="bakhong",
+                     description="Đánh giá mô hình “3 KHÔNG” — nạp, kiểm tra, báo cáo.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (_add_show, _add_check, _add_synth, _add_annotate, _add_ingest, _add_deliver,
+                _add_batch, _add_synth_survey):  # the order of --help
+        add(sub)
     return parser
 
 
