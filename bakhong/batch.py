@@ -45,7 +45,6 @@ DISTRICT_NOTEBOOK = "district_report.ipynb"
 OVERVIEW_NOTEBOOK = "province_overview.ipynb"
 TIME_LIMIT_S = 300.0
 START_TIMEOUT_S = 60.0
-HEADLINE = ("K1", "K2", "K3")
 
 
 @dataclass(frozen=True)
@@ -280,14 +279,6 @@ def run_job(job: Job) -> Result:
 
 # --- the batch -------------------------------------------------------------------------
 
-def _headline(table: pl.DataFrame) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for r in table.filter(pl.col("indicator").is_in(HEADLINE)).iter_rows(named=True):
-        out[r["indicator"]] = {"before": r["before"], "after": r["after"],
-                               "after_qualifier": r["after_qualifier"]}
-    return out
-
-
 def _findings_counts(findings: pl.DataFrame, code: str) -> dict[str, int]:
     mine = findings.filter(pl.col("unit_code") == code)
     return {s: mine.filter(pl.col("severity") == s).height for s in ("error", "warning", "info")}
@@ -345,8 +336,27 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
     folder = (Path(out) if out else config.reports_dir(root)) / period
     (folder / "notebooks").mkdir(parents=True, exist_ok=True)
 
+    jobs = _jobs(period, chosen, folder, notebook, district_params,
+                 overview_notebook if overview else None, overview_params, time_limit)
+    results = _execute(jobs, workers, str(root), progress)
+    manifest = _manifest(period, chosen, results, observations, findings,
+                         _relative(data_dir, root), overview)
+    _atomic_write(folder / "index.html", _index_page(manifest, folder))
+    _atomic_write(folder / "manifest.json",
+                  json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    failed = [e for e in manifest["units"] if e["status"] != "ok"]
+    if overview and manifest["overview"]["status"] != "ok":
+        failed.append({"code": "overview", "name": "Toàn tỉnh",
+                       "error": manifest["overview"]["error"]})
+    return Outcome(manifest, folder, failed)
+
+
+def _jobs(period: str, chosen: list[units_mod.Unit], folder: Path, notebook: Path,
+          district_params: dict[str, Any], overview_notebook: Path | None,
+          overview_params: dict[str, Any], time_limit: float) -> list[Job]:
+    """The overview (unless ``overview_notebook`` is None) and one job per chosen unit."""
     jobs: list[Job] = []
-    if overview:
+    if overview_notebook is not None:
         jobs.append(Job("overview", "Toàn tỉnh", "overview", str(overview_notebook),
                         overview_params, str(folder / "notebooks" / "overview.ipynb"),
                         str(folder / "overview.html"),
@@ -357,8 +367,14 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
                         {**district_params, "unit": unit.code},
                         str(folder / "notebooks" / f"{stem}.ipynb"), str(folder / f"{stem}.html"),
                         f"{unit.full_name} — mô hình 3 KHÔNG — {period}", time_limit))
+    return jobs
 
-    results = _execute(jobs, workers, str(root), progress)
+
+def _manifest(period: str, chosen: list[units_mod.Unit], results: dict[str, Result],
+              observations: pl.DataFrame, findings: pl.DataFrame, generated_from: str,
+              overview: bool) -> dict[str, Any]:
+    """What deliver and the index page read: per unit its status, files, findings counts and
+    headline K1–K3 (:func:`bakhong.indicators.headline`, as the report shows them)."""
     obs_period = observations.filter(pl.col("period") == period)
     entries = []
     for unit in chosen:
@@ -373,27 +389,17 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
             "synthetic": bool(mine["synthetic"].any()) if mine.height else False,
             "findings": _findings_counts(
                 findings.filter(pl.col("period").is_in([period, ""])), unit.code),
-            "headline": _headline(indicators.wide(mine)) if mine.height else {},
+            "headline": indicators.headline(indicators.wide(mine)) if mine.height else {},
         })
-    manifest: dict[str, Any] = {
-        "period": period,
-        "generated_from": _relative(data_dir, root),
-        "units": entries,
-    }
+    manifest: dict[str, Any] = {"period": period, "generated_from": generated_from,
+                                "units": entries}
     if overview:
         res = results["overview"]
         manifest["overview"] = {"status": res.status,
                                 "html": "overview.html" if res.status == "ok" else None,
                                 "error": res.error, "duration_s": round(res.duration_s, 2),
                                 "bytes": res.bytes}
-    _atomic_write(folder / "index.html", _index_page(manifest, folder))
-    _atomic_write(folder / "manifest.json",
-                  json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    failed = [e for e in entries if e["status"] != "ok"]
-    if overview and manifest["overview"]["status"] != "ok":
-        failed.append({"code": "overview", "name": "Toàn tỉnh",
-                       "error": manifest["overview"]["error"]})
-    return Outcome(manifest, folder, failed)
+    return manifest
 
 
 def _relative(path: Path, root: Path) -> str:

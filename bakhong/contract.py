@@ -64,7 +64,8 @@ def empty_observations() -> pl.DataFrame:
     return pl.DataFrame(schema=OBSERVATION_SCHEMA)
 
 
-_TEXT = re.compile(r"^(?P<file>.+?):(?P<kind>paragraph|line|row) (?P<number>\d+)$")
+_TEXT = re.compile(r"^(?P<file>.+?):(?P<kind>paragraph|line|row|table) (?P<number>\d+)"
+                   r"(?: row (?P<row>\d+))?$")
 _CELL = re.compile(r"^[A-Z]{1,3}\d+$")
 
 
@@ -75,21 +76,26 @@ class Source:
 
     Built once where the file is read and stored in the tables as :meth:`render`'s text
     (``file.xlsx!Sheet!E15``, ``file.csv!E15``, ``file.docx:paragraph 42``,
-    ``file.md:line 7``); :meth:`parse` reads that text back.
+    ``file.docx:table 2 row 5``, ``file.md:line 7``); :meth:`parse` reads that text back.
 
     >>> Source("tx.xlsx", sheet="Bao cao", cell="E20").render()
     'tx.xlsx!Bao cao!E20'
     >>> Source.parse("tx.docx:paragraph 42")
-    Source(file='tx.docx', sheet='', cell='', kind='paragraph', number=42)
+    Source(file='tx.docx', sheet='', cell='', kind='paragraph', number=42, row=0)
+    >>> Source.parse("tx.docx:table 2 row 5").render(), Source.parse("tx.csv!E7").cell
+    ('tx.docx:table 2 row 5', 'E7')
     """
 
     file: str
     sheet: str = ""
     cell: str = ""
-    kind: str = ""  # "paragraph" or "line" of prose, "row" of survey data
+    kind: str = ""  # "paragraph", "line" or "table" of prose, "row" of survey data
     number: int = 0
+    row: int = 0  # the row of a prose document's table (kind "table")
 
     def render(self) -> str:
+        if self.kind == "table":
+            return f"{self.file}:table {self.number} row {self.row}"
         if self.kind:
             return f"{self.file}:{self.kind} {self.number}"
         return "!".join(part for part in (self.file, self.sheet, self.cell) if part)
@@ -99,7 +105,8 @@ class Source:
         text = text or ""
         prose = _TEXT.match(text)
         if prose:
-            return cls(prose["file"], kind=prose["kind"], number=int(prose["number"]))
+            return cls(prose["file"], kind=prose["kind"], number=int(prose["number"]),
+                       row=int(prose["row"] or 0))
         parts = text.split("!")
         if len(parts) >= 3 and _CELL.match(parts[-1]):
             return cls(parts[0], sheet="!".join(parts[1:-1]), cell=parts[-1])

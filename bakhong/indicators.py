@@ -310,3 +310,32 @@ def attained_text(attained: bool | None, target: float | None = None) -> str:
     if target is None:
         return "—"
     return {True: "Đạt", False: "Chưa đạt"}.get(attained, "Không xác định")  # type: ignore[arg-type]
+
+
+def headline(table: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """A unit's headline K1–K3, the one place the manifest, the report and the email read it.
+
+    ``table``: :func:`wide` rows of one unit and period. Per pillar indicator (``group`` =
+    "pillar", in catalog order): the values before and after with both qualifiers, and the
+    texts as the source states them (``value_text``: "hơn 96,5%" stays "hơn 96,5%") and the
+    change in words (``change_text``).
+
+    >>> obs = pl.DataFrame([{"unit_code": "u", "unit_name": "U", "period": "2024",
+    ...     "indicator": "K2", "phase": p, "value": v, "qualifier": q, "raw": r, "status": "ok"}
+    ...     for p, v, q, r in [("before", 0.227, "=", "22,7%"), ("after", 0.965, ">",
+    ...     "hơn 96,5%")]], schema_overrides={"target": pl.Float64})
+    >>> fact = headline(wide(obs.with_columns(pl.lit(None, pl.String).alias(c) for c in
+    ...     set(OBSERVATION_SCHEMA) - set(obs.columns))))["K2"]
+    >>> fact["before_text"], fact["after_text"], fact["after_qualifier"], fact["change_text"]
+    ('22,7%', 'hơn 96,5%', '>', 'tăng hơn 73,8 điểm %')
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for r in table.filter(pl.col("group") == "pillar").iter_rows(named=True):
+        out[r["indicator"]] = {
+            "before": r["before"], "before_qualifier": r["before_qualifier"],
+            "after": r["after"], "after_qualifier": r["after_qualifier"],
+            "before_text": value_text(r["before"], r["before_qualifier"], r["before_raw"]),
+            "after_text": value_text(r["after"], r["after_qualifier"], r["after_raw"]),
+            "change_text": change_text(r["change"], r["after_qualifier"]),
+        }
+    return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from importlib import metadata
@@ -21,8 +20,10 @@ import polars as pl
 
 from . import config
 from .checks import check, load_paths
-from .read import source_files
-from .survey import SurveyFile
+from .contract import Source
+from .read import Table, source_files
+from .survey import Survey, SurveyFile
+from .vocab.rules import Finding
 
 _ORDER = ["unit_code", "period", "indicator", "phase", "source"]
 
@@ -78,14 +79,28 @@ def ingest(raw: Path | None = None, out: Path | None = None,
                                               loaded.tables, loaded.survey)
     findings = check(observations, problems)
     observations = observations.sort(_ORDER)
+    manifest = _manifest(raw, files, tables, problems, observations, findings, survey)
+    outputs = ["observations.parquet", "findings.parquet", "manifest.json"]
+    if survey is not None:
+        manifest["survey"] = _survey_summary(survey, survey_phase)
+        outputs += ["survey_quality.parquet", "survey_rejects.parquet",
+                    "survey_duplicates.parquet"]
+    _write(out, outputs, manifest, observations, findings, survey)
+    return manifest
+
+
+def _manifest(raw: Path, files: list[Path], tables: list[Table], problems: list[Finding],
+              observations: pl.DataFrame, findings: pl.DataFrame, survey: Survey | None
+              ) -> dict[str, Any]:
+    """What was read: per file its digest, status, unit and counts; totals."""
     counts = findings.group_by("source").len() if not findings.is_empty() else None
     by_file: dict[str, int] = {}
     if counts is not None:
         for source, n in counts.iter_rows():
-            name = re.split(r"!|:(?:line|paragraph|table) ", source)[0]
+            name = Source.parse(source).file
             by_file[name] = by_file.get(name, 0) + n
     loaded = {t.path.name: t for t in tables}
-    broken = {p.source.split("!")[0] for p in problems if p.rule == "load_error"}
+    broken = {Source.parse(p.source).file for p in problems if p.rule == "load_error"}
     manifest = {
         "bakhong": _version(),
         "raw": str(raw),
@@ -110,20 +125,27 @@ def ingest(raw: Path | None = None, out: Path | None = None,
         "findings": {s: int(findings.filter(pl.col("severity") == s).height)
                      for s in ("error", "warning", "info")},
     }
-    outputs = ["observations.parquet", "findings.parquet", "manifest.json"]
-    if survey is not None:
-        manifest["survey"] = {
-            "phase": survey_phase,
-            "people": survey.people.height,
-            "counted_twice": int(survey.people["duplicate"].sum()),
-            "rejected_rows": survey.rejects.select(["file", "sheet", "row"]).unique().height,
-            "communes_with_duplicates": [
-                {"commune_code": r["commune_code"], "commune_name": r["commune_name"],
-                 "counted_twice": int(r["duplicates"]), "invalid_ids": int(r["invalid_ids"])}
-                for r in survey.duplicates.iter_rows(named=True)],
-        }
-        outputs += ["survey_quality.parquet", "survey_rejects.parquet",
-                    "survey_duplicates.parquet"]
+    return manifest
+
+
+def _survey_summary(survey: Survey, survey_phase: str) -> dict[str, Any]:
+    """The survey's reading in counts: people, counted twice, rejected rows, communes."""
+    return {
+        "phase": survey_phase,
+        "people": survey.people.height,
+        "counted_twice": int(survey.people["duplicate"].sum()),
+        "rejected_rows": survey.rejects.select(["file", "sheet", "row"]).unique().height,
+        "communes_with_duplicates": [
+            {"commune_code": r["commune_code"], "commune_name": r["commune_name"],
+             "counted_twice": int(r["duplicates"]), "invalid_ids": int(r["invalid_ids"])}
+            for r in survey.duplicates.iter_rows(named=True)],
+    }
+
+
+def _write(out: Path, outputs: list[str], manifest: dict[str, Any],
+           observations: pl.DataFrame, findings: pl.DataFrame, survey: Survey | None) -> None:
+    """Write the outputs into a staging folder beside ``out``, then move each into place:
+    a failed run leaves the last good outputs as they were."""
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out))
     try:
@@ -140,4 +162,3 @@ def ingest(raw: Path | None = None, out: Path | None = None,
             os.replace(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return manifest

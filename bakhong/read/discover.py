@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..contract import Source
 from ..errors import SourceError
 from ..vocab import rules as fnd
 from ..vocab.catalog import Catalog, load_catalog
@@ -92,7 +93,7 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
             finding = fnd.make(
                 "load_error", {"detail": reason},
                 unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
-                source=f"{path.name}!{cell}" if cell else path.name)
+                source=Source(path.name, cell=cell).render())
             if "synthetic" in path.parts[:-1] and guess:
                 broken_synthetic.append((guess.code, period_from([], path), finding))
             else:

@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from ..contract import OBSERVATION_SCHEMA, PHASES, SYNTHETIC_MARK
+from ..contract import OBSERVATION_SCHEMA, PHASES, SYNTHETIC_MARK, Source
 from ..errors import SourceError, UnknownUnitError
 from ..vocab import rules as fnd
 from ..vocab import units as units_mod
@@ -186,8 +186,7 @@ def period_from(cells: Iterable[str], path: Path) -> str:
 
 
 def _source(path: Path, sheet: str, r: int, c: int) -> str:
-    cell = f"{column_letter(c)}{r + 1}"
-    return f"{path.name}!{sheet}!{cell}" if sheet else f"{path.name}!{cell}"
+    return Source(path.name, sheet=sheet, cell=f"{column_letter(c)}{r + 1}").render()
 
 
 def observation_row(base: dict[str, Any], phase: str, parsed: Parsed, raw: str,
@@ -235,29 +234,8 @@ def read_table(path: str | Path, unit: str | None = None, period: str | None = N
 def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: _Layout,
                  unit_arg: str | None, period_arg: str | None, catalog: Catalog) -> Table:
     problems: list[Finding] = []
-    title = _title_text(rows, layout.header_row)
-    title_texts = [t for _, _, t in title]
-    synthetic = any(SYNTHETIC_MARK in fold_words(t) for t in title_texts)
-    written, unit = _unit_from_title(title, rows)
-    if unit is None:
-        unit = unit_from_filename(path)
-    if unit is None and unit_arg:
-        try:
-            unit = units_mod.match(unit_arg)
-        except UnknownUnitError as exc:
-            problems.append(fnd.make("unknown_unit", {"detail": str(exc)}, source=path.name))
-    period = period_from(title_texts, path) or (period_arg or "")
-    if unit is None and not problems:
-        name = written or path.stem
-        problems.append(fnd.make(
-            "unknown_unit",
-            {"detail": str(UnknownUnitError(name, units_mod.candidates(name)))},
-            unit_name=name, period=period, source=f"{path.name}!{sheet}" if sheet else path.name))
-    base = {
-        "unit_code": unit.code if unit else "", "unit_name": unit.name if unit else (written or ""),
-        "unit_level": unit.level if unit else "", "period": period, "synthetic": synthetic,
-        "file": path.name,
-    }
+    base, unit = _whose(path, sheet, rows, layout, unit_arg, period_arg, problems)
+    period, synthetic = base["period"], base["synthetic"]
     cols = layout.columns
     observations: list[dict[str, Any]] = []
     seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
@@ -271,12 +249,7 @@ def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: 
         if _ROMAN.match(stt) or (not label and not stt):
             continue
         has_values = any(values.get(k) is not None for k in ("before", "after"))
-        code, score = catalog.match_label(label) if label else (None, 0.0)
-        if score < _MATCH_SCORE:
-            code = None
-            number = re.fullmatch(r"(\d{1,2})\.?", stt)
-            if number and 1 <= int(number.group(1)) <= 16:
-                code = f"TC{int(number.group(1)):02d}"
+        code = _indicator(label, stt, catalog)
         if code is None:
             if has_values:
                 problems.append(fnd.make("unknown_indicator", {"raw": label or stt},
@@ -314,6 +287,49 @@ def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: 
                           path.name, f"{sheet}!A{layout.header_row + 1}" if sheet else "")
     frame = pl.DataFrame(observations, schema=OBSERVATION_SCHEMA)
     return Table(path, unit, period, synthetic, frame, problems)
+
+
+def _whose(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: _Layout,
+           unit_arg: str | None, period_arg: str | None, problems: list[Finding]
+           ) -> tuple[dict[str, Any], Unit | None]:
+    """The unit, period and synthetic mark of a table, from its title, else its file name,
+    else the caller's ``unit_arg``: (the columns every observation shares, the unit). A unit
+    nobody can tell is a problem appended to ``problems``."""
+    title = _title_text(rows, layout.header_row)
+    title_texts = [t for _, _, t in title]
+    synthetic = any(SYNTHETIC_MARK in fold_words(t) for t in title_texts)
+    written, unit = _unit_from_title(title, rows)
+    if unit is None:
+        unit = unit_from_filename(path)
+    if unit is None and unit_arg:
+        try:
+            unit = units_mod.match(unit_arg)
+        except UnknownUnitError as exc:
+            problems.append(fnd.make("unknown_unit", {"detail": str(exc)}, source=path.name))
+    period = period_from(title_texts, path) or (period_arg or "")
+    if unit is None and not problems:
+        name = written or path.stem
+        problems.append(fnd.make(
+            "unknown_unit",
+            {"detail": str(UnknownUnitError(name, units_mod.candidates(name)))},
+            unit_name=name, period=period, source=Source(path.name, sheet=sheet).render()))
+    base = {
+        "unit_code": unit.code if unit else "", "unit_name": unit.name if unit else (written or ""),
+        "unit_level": unit.level if unit else "", "period": period, "synthetic": synthetic,
+        "file": path.name,
+    }
+    return base, unit
+
+
+def _indicator(label: str, stt: str, catalog: Catalog) -> str | None:
+    """The criterion a row's label names (fuzzy match), else its STT number 1–16."""
+    code, score = catalog.match_label(label) if label else (None, 0.0)
+    if score < _MATCH_SCORE:
+        code = None
+        number = re.fullmatch(r"(\d{1,2})\.?", stt)
+        if number and 1 <= int(number.group(1)) <= 16:
+            code = f"TC{int(number.group(1)):02d}"
+    return code
 
 
 def _record(base: dict[str, Any], indicator: str, phase: str, source: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from ..checks import check
+from ..contract import Source
 from ..errors import SourceError
 from ..read import read_grids, read_table
 from ..vocab.rules import PHASE_VI, SEVERITY_VI
@@ -34,12 +35,8 @@ class Annotated:
 
 def _target(source: str, default_sheet: str) -> tuple[str, str] | None:
     """(sheet, cell) of a finding's source ``file!Sheet!E20`` or ``file.csv!E20``."""
-    parts = source.split("!")
-    if len(parts) == 3 and _CELL.match(parts[2]):
-        return parts[1], parts[2]
-    if len(parts) == 2 and _CELL.match(parts[1]):
-        return default_sheet, parts[1]
-    return None
+    at = Source.parse(source)
+    return (at.sheet or default_sheet, at.cell) if at.cell and not at.kind else None
 
 
 def _workbook(path: Path):

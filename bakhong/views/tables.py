@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
+from .. import indicators
+from ..contract import Source
 from ..indicators import attained_text, change_text, value_text
 from ..vocab.catalog import load_catalog
 from ..vocab.parse import format_int, format_percent, format_points
@@ -59,12 +61,13 @@ def where(source: str | None) -> str:
     """``file.xlsx!Sheet!E20`` → "tệp file.xlsx, trang “Sheet”, ô E20" (plain text)."""
     if not source:
         return ""
-    m = _CELL.match(source)
-    if not m:
-        parts = source.split("!")
-        return "tệp " + parts[0] + (f", {' '.join(parts[1:])}" if len(parts) > 1 else "")
-    sheet = f", trang “{m['sheet']}”" if m["sheet"] else ""
-    return f"tệp {m['file']}{sheet}, ô {m['cell']}"
+    at = Source.parse(source)
+    if at.kind:
+        return f"tệp {at.render()}"
+    if not at.cell:
+        return f"tệp {at.file}" + (f", {at.sheet.replace('!', ' ')}" if at.sheet else "")
+    sheet = f", trang “{at.sheet}”" if at.sheet else ""
+    return f"tệp {at.file}{sheet}, ô {at.cell}"
 
 
 def _status(attained: bool | None, target: float | None) -> str:
@@ -80,17 +83,19 @@ def _shown(row: dict, phase: str) -> str:
 def headline(table: pl.DataFrame) -> str:
     """K1–K3 before → after, with the change in points, as cards."""
     catalog = load_catalog()
+    facts = indicators.headline(table)
     cards = []
     for row in table.filter(pl.col("group") == "pillar").iter_rows(named=True):
         pillar = catalog.pillars.get(row["indicator"], "")
+        fact = facts[row["indicator"]]
         cards.append(
             '<div class="card">'
             f'<div class="card-pillar">{esc(pillar)}</div>'
             f'<div class="card-label">{esc(row["short"])}</div>'
-            f'<div class="card-figures"><span class="before">{_shown(row, "before")}</span>'
+            f'<div class="card-figures"><span class="before">{esc(fact["before_text"])}</span>'
             f'<span class="arrow" aria-label="thành">→</span>'
-            f'<span class="after">{_shown(row, "after")}</span></div>'
-            f'<div class="card-change">{esc(change_text(row["change"], row["after_qualifier"]))}'
+            f'<span class="after">{esc(fact["after_text"])}</span></div>'
+            f'<div class="card-change">{esc(fact["change_text"])}'
             "</div></div>")
     if not cards:
         return '<p class="note">Đơn vị không báo cáo kết quả chung của ba nội dung.</p>'
