@@ -23,6 +23,7 @@ from . import config
 from .contract import OBSERVATION_SCHEMA
 from .vocab.catalog import Catalog, load_catalog
 from .vocab.parse import format_number, format_percent
+from .vocab.provenance import drop_shadowed
 from .vocab.ratio import corrected
 from .vocab.rules import FINDING_SCHEMA
 
@@ -69,17 +70,9 @@ def read_processed(folder: str | Path | None = None) -> tuple[pl.DataFrame, pl.D
 
 
 def prefer_real(observations: pl.DataFrame) -> pl.DataFrame:
-    """Drop synthetic rows of a unit and period that also has real rows."""
-    if observations.is_empty() or "synthetic" not in observations.columns:
-        return observations
-    real = observations.filter(~pl.col("synthetic")).select("unit_code", "period").unique()
-    shadowed = observations.filter(pl.col("synthetic")).join(
-        real, on=["unit_code", "period"], how="semi")
-    if shadowed.is_empty():
-        return observations
-    return observations.join(
-        real.with_columns(pl.lit(True).alias("_real")), on=["unit_code", "period"], how="left"
-    ).filter(~(pl.col("synthetic") & pl.col("_real").fill_null(False))).drop("_real")
+    """Drop synthetic rows of a unit and period that also has real rows
+    (:func:`bakhong.vocab.provenance.drop_shadowed`)."""
+    return drop_shadowed(observations)
 
 
 # --- attainment -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from ..contract import empty_observations
 from ..vocab import rules as fnd
 from ..vocab.catalog import Catalog, load_catalog
 from ..vocab.parse import format_percent
+from ..vocab.provenance import real_beats_synthetic
 from ..vocab.rules import Finding
 from .table import Table
 
@@ -112,10 +113,9 @@ def resolve_duplicates(tables: list[Table], catalog: Catalog | None = None
     for group in groups.values():
         if len(group) < 2:
             continue
-        if any(not t.synthetic for t in group):
-            dropped.update(id(t) for t in group if t.synthetic)
-            group = [t for t in group if not t.synthetic]
-        group = sorted(group, key=lambda t: t.path.name)
+        real = real_beats_synthetic(group, key=lambda t: 0, synthetic=lambda t: t.synthetic)
+        dropped.update({id(t) for t in group} - {id(t) for t in real})
+        group = sorted(real, key=lambda t: t.path.name)
         kept = group[0]
         cells = {(r["indicator"], r["phase"]): r for r in kept.observations.iter_rows(named=True)}
         for other in group[1:]:

@@ -13,6 +13,7 @@ from ..contract import Source
 from ..errors import SourceError
 from ..vocab import rules as fnd
 from ..vocab.catalog import Catalog, load_catalog
+from ..vocab.provenance import real_beats_synthetic
 from ..vocab.rules import Finding
 from .combine import combine, resolve_duplicates
 from .narrative import NARRATIVE_SUFFIXES
@@ -100,9 +101,10 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
                 problems.append(finding)
             continue
         tables.append(table)
-    real = {(t.unit.code, t.period) for t in tables if t.unit and not t.synthetic}
+    real = [(t.unit.code, t.period) for t in tables if t.unit and not t.synthetic]
     # an unreadable file of the synthetic folder is synthetic too: real data beats it
-    problems.extend(f for code, p, f in broken_synthetic if (code, p) not in real)
+    problems.extend(f for _, _, f in real_beats_synthetic(
+        broken_synthetic, key=lambda b: b[:2], synthetic=lambda b: True, real=real))
     tables, duplicates = resolve_duplicates(tables, catalog)
     for table in tables:
         problems.extend(table.findings)
