@@ -18,8 +18,8 @@ from typing import Any
 
 import polars as pl
 
+from .contract import PHASE_VI, SEVERITY_VI, SYNTHETIC_TITLE
 from .errors import BakhongError, UsageError
-from .vocab.rules import PHASE_VI, SEVERITY_VI
 
 DESIGN_COLUMNS = [
     "unit_code", "unit_name", "unit_level", "period", "indicator", "phase", "value",
@@ -59,7 +59,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from .vocab.parse import format_percent
 
     name = table.unit.full_name if table.unit else "(không rõ đơn vị)"
-    print(f"{name} — {table.period or '?'}{' — DỮ LIỆU MÔ PHỎNG' if table.synthetic else ''}")
+    print(f"{name} — {table.period or '?'}{' — ' + SYNTHETIC_TITLE if table.synthetic else ''}")
     def shown(row: dict) -> str:
         if row["value"] is None:
             return _STATUS_VI.get(row["status"], row["status"])
@@ -174,7 +174,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     truth = synthesize(args.seed, out, level=args.level, period=args.period)
     where = args.out or "data/raw/synthetic"
-    print(f"DỮ LIỆU MÔ PHỎNG: {len(truth['files'])} tệp, {len(truth['defects'])} lỗi cài sẵn "
+    print(f"{SYNTHETIC_TITLE}: {len(truth['files'])} tệp, {len(truth['defects'])} lỗi cài sẵn "
           f"(seed {args.seed}, cấp {args.level}, kỳ {args.period}) → {where}/ "
           "(danh sách lỗi: ground_truth.json)")
     return 0
@@ -223,7 +223,7 @@ def _cmd_synth_survey(args: argparse.Namespace) -> int:
                            people=args.people or PROVINCE_PEOPLE, fmt=args.format,
                            period=args.period, gap=not args.no_gap)
     total = sum(p.stat().st_size for p in written.paths)
-    print(f"DỮ LIỆU MÔ PHỎNG: đã ghi {len(written.paths)} tệp khảo sát vào {args.out} "
+    print(f"{SYNTHETIC_TITLE}: đã ghi {len(written.paths)} tệp khảo sát vào {args.out} "
           f"({total / 1e6:.1f} MB).")
     for gap in written.planted:
         print(f"Chênh lệch cài sẵn: {gap['unit_name']} báo cáo {gap['indicator']} "
@@ -291,7 +291,7 @@ def _add_check(sub: Any) -> None:
 
 
 def _add_synth(sub: Any) -> None:
-    syn = sub.add_parser("synth", help="tạo tỉnh mô phỏng (DỮ LIỆU MÔ PHỎNG) có lỗi cài sẵn")
+    syn = sub.add_parser("synth", help=f"tạo tỉnh mô phỏng ({SYNTHETIC_TITLE}) có lỗi cài sẵn")
     syn.add_argument("--seed", type=int, required=True)
     syn.add_argument("--out", help="thư mục ghi (mặc định data/raw/synthetic)")
     syn.add_argument("--level", choices=("district", "commune"), default="district")

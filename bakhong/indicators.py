@@ -20,12 +20,11 @@ from typing import Any
 import polars as pl
 
 from . import config
-from .contract import OBSERVATION_SCHEMA
+from .contract import FINDING_SCHEMA, OBSERVATION_SCHEMA
 from .vocab.catalog import Catalog, load_catalog
 from .vocab.parse import format_number, format_percent
 from .vocab.provenance import drop_shadowed
 from .vocab.ratio import corrected
-from .vocab.rules import FINDING_SCHEMA
 
 #: Rules whose error makes a denominator unfit for weighting.
 DENOMINATOR_RULES = ("denominator_inconsistent", "denominator_implausible", "ratio_over_100",

@@ -8,12 +8,13 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
+from ..contract import PHASE_VI
 from ..vocab import rules as fnd
 from ..vocab import units as units_mod
 from ..vocab.catalog import Catalog
 from ..vocab.parse import format_int, format_number, format_percent
 from ..vocab.ratio import corrected
-from ..vocab.rules import PHASE_VI, Finding, Rule
+from ..vocab.rules import Finding, Rule
 from ._rows import finding_fields, finding_record
 
 

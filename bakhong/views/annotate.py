@@ -16,10 +16,9 @@ from pathlib import Path
 import polars as pl
 
 from ..checks import check
-from ..contract import Source
+from ..contract import PHASE_VI, SEVERITY_VI, SYNTHETIC_TITLE, Source
 from ..errors import SourceError
 from ..read import read_grids, read_table
-from ..vocab.rules import PHASE_VI, SEVERITY_VI
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 SUMMARY_SHEET = "Kết quả kiểm tra"
@@ -95,7 +94,7 @@ def annotate(path: str | Path, out: str | Path | None = None, unit: str | None =
     ws.append([f"Kết quả kiểm tra tệp {path.name}"])
     ws["A1"].font = Font(bold=True, size=13)
     if findings["synthetic"].any():
-        ws.append(["DỮ LIỆU MÔ PHỎNG — không phải số liệu thật"])
+        ws.append([f"{SYNTHETIC_TITLE} — không phải số liệu thật"])
     ws.append(["Ô có màu đỏ: lỗi (không thể đúng); vàng: cần xem lại; xanh: thông tin "
                "(ví dụ chưa đạt chỉ tiêu). Xem ghi chú (comment) ở từng ô để biết cách sửa."])
     ws.append([])

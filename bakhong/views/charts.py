@@ -22,6 +22,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from ..contract import SYNTHETIC_TITLE
 from ..indicators import attained_text, attains, value_text
 from ..vocab.catalog import load_catalog
 from ..vocab.parse import format_percent
@@ -226,7 +227,7 @@ def province_before_after(table: pl.DataFrame, group: str, title: str | None = N
 
 # --- the explorer's figures: fixed traces, updated in place ------------------------------
 
-SYNTHETIC_NOTE = "DỮ LIỆU MÔ PHỎNG"
+SYNTHETIC_NOTE = SYNTHETIC_TITLE
 PHASE_LABEL = {"before": "Trước triển khai", "after": "Sau triển khai"}
 ATTAINMENT_LABEL = {True: "Đạt", False: "Chưa đạt", None: "Không xác định"}
 COLORS = {"attained": "#2e7d32", "missed": "#c62828", "unknown": "#f2a900",

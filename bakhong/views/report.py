@@ -24,8 +24,8 @@ import polars as pl
 
 from .. import indicators
 from ..config import PACKAGE_DATA
+from ..contract import SYNTHETIC_TITLE
 from ..errors import BakhongError
-from ..synth.template import SYNTHETIC_TITLE
 from ..vocab import units as units_mod
 from ..vocab.catalog import load_catalog
 from . import charts, tables

@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 import polars as pl
 
 from .. import indicators
-from ..contract import Source
+from ..contract import PHASE_VI, SEVERITIES, SEVERITY_VI, Source
 from ..indicators import attained_text, change_text, value_text
 from ..vocab.catalog import load_catalog
 from ..vocab.parse import format_int, format_percent, format_points
-from ..vocab.rules import PHASE_VI, RULE_NAMES, SEVERITIES, SEVERITY_VI, rules
+from ..vocab.rules import RULE_NAMES, rules
 
 #: Short Vietnamese names of the rules, for summaries.
 RULE_VI = {
