@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import polars as pl
+import pytest
 from conftest import ROOT
 
 from bakhong.ingest import ingest
@@ -46,13 +47,22 @@ def test_a_failed_run_keeps_the_last_good_outputs(tmp_path, monkeypatch):
     out = _ingest(tmp_path)
     good = (out / "observations.parquet").read_bytes()
 
-    def broken(*args, **kwargs):
-        raise OSError("disk full")
+    write = pl.DataFrame.write_parquet
+    calls = []
 
+    def broken(self, *args, **kwargs):
+        # the observations are staged, then the disk fills up on the findings
+        calls.append(args[0])
+        if len(calls) > 1:
+            raise OSError("disk full")
+        return write(self, *args, **kwargs)
+
+    # the new run would write other observations: one district's file is gone
+    first = sorted((tmp_path / "raw" / "tables").iterdir())[0]
+    first.unlink()
     monkeypatch.setattr(pl.DataFrame, "write_parquet", broken)
-    try:
+    with pytest.raises(OSError, match="disk full"):
         ingest(tmp_path / "raw", out)
-    except OSError:
-        pass
+    assert len(calls) == 2 and ".ingest-" in str(calls[0])
     assert (out / "observations.parquet").read_bytes() == good
     assert [p.name for p in out.iterdir() if p.name.startswith(".ingest")] == []
