@@ -7,9 +7,11 @@ has no data (so its run fails) and a previous good report that must survive.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -25,6 +27,7 @@ from bakhong.vocab.units import match
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
+EXPECTED = ROOT / "tests" / "expected"
 SCRIPT_TEXT = "<script>window.__pwned=1</script>"
 BAKHONG = [sys.executable, "-m", "bakhong.cli"]
 
@@ -98,6 +101,47 @@ def test_manifest_follows_the_contract(built):
     assert tx["bytes"] == (built["out"] / "396-thuong-xuan.html").stat().st_size
     assert tx["duration_s"] > 0
     assert units[built["codes"][1]]["synthetic"] is True
+
+
+def _tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _matches_snapshot(name: str, text: str) -> None:
+    """``text`` equals the committed ``tests/expected/<name>``; BAKHONG_UPDATE_SNAPSHOTS=1
+    (never in CI) writes it anew, to be read in the diff before it is committed."""
+    path = EXPECTED / name
+    if os.environ.get("BAKHONG_UPDATE_SNAPSHOTS") == "1" and os.environ.get("CI") != "true":
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed: see the diff"
+
+
+def test_thuong_xuan_report_reads_as_its_snapshot(built):
+    html = (built["out"] / "396-thuong-xuan.html").read_text(encoding="utf-8")
+    text = _tool("compare_outputs").visible_text(html)
+    assert "hơn 96,5%" in text and "trên 96,5%" not in text
+    _matches_snapshot("thuong-xuan-report.txt", text)
+
+
+def test_the_dry_run_email_reads_the_batch_manifest(built, tmp_path):
+    # the batch → deliver handoff: deliver reads the manifest the batch wrote, nothing else
+    reports = tmp_path / "reports"
+    shutil.copytree(built["out"], reports / "2024")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BAKHONG_HOME": str(built["home"])}
+    env.pop("BAKHONG_DELIVER_CONFIG", None)
+    run = subprocess.run([*BAKHONG, "deliver", "--dry-run", "--reports", str(reports),
+                          "--config", str(ROOT / "config" / "deliver.example.toml")],
+                         cwd=built["home"], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    text = _tool("compare_outputs").email_text(reports / "2024" / "outbox" / "396-thuong-xuan.eml")
+    assert "K2 Không dùng tiền mặt: 22,7% → hơn 96,5%" in text
+    manifest = json.loads((reports / "2024" / "manifest.json").read_text(encoding="utf-8"))
+    k2 = next(u for u in manifest["units"] if u["code"] == "396")["headline"]["K2"]
+    assert f"{k2['before_text']} → {k2['after_text']}" in text
+    _matches_snapshot("thuong-xuan-email.txt", text)
 
 
 def test_failed_unit_keeps_notebook_and_previous_report(built):
