@@ -1,6 +1,6 @@
 """Attainment, change, province aggregates and rankings, computed from observations.
 
-Everything here takes the tidy observation table (``load.OBSERVATION_SCHEMA``) and returns
+Everything here takes the tidy observation table (``contract.OBSERVATION_SCHEMA``) and returns
 new polars frames; nothing is formatted for a reader except the ``*_text`` helpers, whose
 Vietnamese wording the reports show as is.
 

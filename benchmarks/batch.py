@@ -4,7 +4,7 @@ Naive loop (the baseline): for each district, one after another, the ``papermill
 ``jupyter nbconvert --to html --no-input`` — a new kernel and two new Python processes per
 report. Batch: ``bakhong batch --only … --workers W --no-overview``. Both run as subprocesses
 from the same venv on a synthetic province (DỮ LIỆU MÔ PHỎNG, written with
-``bakhong.template`` plus the real Thường Xuân table) unless ``--data`` names a processed
+``bakhong.synth.template`` plus the real Thường Xuân table) unless ``--data`` names a processed
 folder. Prints both wall-clock times and their ratio; goal: batch ≤ 0.25 × naive.
 
     .venv/bin/python benchmarks/batch.py [--n 27] [--workers 2] [--data data/processed]

@@ -1,7 +1,7 @@
 """Workbooks per second: bakhong's read + parse + match + check, against openpyxl's read alone.
 
 Writes N template workbooks (27 districts over successive years, five layouts of
-bakhong.template) to a temporary
+bakhong.synth.template) to a temporary
 folder, then in this one process times:
 
 * bakhong: ``read_tables`` (calamine) + ``check`` over all of them, and

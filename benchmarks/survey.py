@@ -28,7 +28,7 @@ processes share this machine, so figures are noisy.
 
     .venv/bin/python benchmarks/survey.py [--people 3000000] [--repeat 3] [--excel-rows 20000]
 
-DỮ LIỆU MÔ PHỎNG: the survey is made by :mod:`bakhong.survey_synth`.
+DỮ LIỆU MÔ PHỎNG: the survey is made by :mod:`bakhong.synth.survey`.
 """
 
 from __future__ import annotations

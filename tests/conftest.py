@@ -54,7 +54,7 @@ def make_file(tmp_path: Path):
 
 def write_province(root: Path, districts: int = 6, seed: int = 7) -> Path:
     """A project folder holding the real Thường Xuân table and ``districts`` synthetic
-    district tables (DỮ LIỆU MÔ PHỎNG) written with :mod:`bakhong.template`; returns root.
+    district tables (DỮ LIỆU MÔ PHỎNG) written with :mod:`bakhong.synth.template`; returns root.
 
     Stands in for ``bakhong synth`` (issue 3) in tests that need several units.
     """

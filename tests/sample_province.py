@@ -1,4 +1,4 @@
-"""A small test province: a few synthetic districts written with ``bakhong.template`` and the
+"""A small test province: a few synthetic districts written with ``bakhong.synth.template`` and the
 real Thường Xuân table, until ``bakhong synth`` (issue 3) is on main."""
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def check(observations: pl.DataFrame, load_findings: Iterable[Finding] = (),
           catalog: Catalog | None = None) -> pl.DataFrame:
     """Every finding on the observations, plus those met while loading them.
 
-    Returns a table with :data:`bakhong.findings.FINDING_SCHEMA`, most severe first.
+    Returns a table with :data:`bakhong.contract.FINDING_SCHEMA`, most severe first.
     """
     catalog = catalog or load_catalog()
     problems = list(load_findings)

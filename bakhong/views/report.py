@@ -7,7 +7,7 @@ figures) and returns nothing. With ``interactive=False`` (the batch) figures are
 
 In a notebook::
 
-    report = bakhong.report.district("396", "2024", data_dir="data/processed")
+    report = bakhong.views.report.district("396", "2024", data_dir="data/processed")
     report.headline()
 """
 
