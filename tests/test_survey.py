@@ -15,8 +15,10 @@ import bakhong
 from bakhong import survey
 from bakhong.checks import check, check_paths, load_paths
 from bakhong.read import table_files
+from bakhong.survey import _duplicates, _read
 from bakhong.synth import survey as survey_synth
 from bakhong.synth.template import Document, write
+from bakhong.vocab.parse import format_percent
 
 
 def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8-sig") -> Path:
@@ -640,7 +642,7 @@ def test_counted_before_is_exactly_not_first_distinct(n, nulls):
     if nulls:
         ids = ids.scatter(rng.integers(0, n, max(1, n // 10)), None)
     want = np.flatnonzero((~ids.is_first_distinct() & ids.is_not_null()).to_numpy())
-    got = survey._counted_before(ids, survey._top_bits(ids))
+    got = _duplicates._counted_before(ids, _duplicates._top_bits(ids))
     assert got.to_list() == want.tolist()
 
 
@@ -656,7 +658,7 @@ def test_without_rows_is_a_filter(drop):
         frame = pl.DataFrame({"row": range(5_000), "place": [1] * 5_000})
         drop = list(range(0, 5_000, 2))
     mask = pl.Series([i in set(drop) for i in range(frame.height)])
-    assert survey._without_rows(frame, mask).equals(frame.filter(~mask))
+    assert _read._without_rows(frame, mask).equals(frame.filter(~mask))
 
 def test_the_planted_over_report_is_the_one_survey_finding(tmp_path):
     """The generator plants one district reporting about twice what its people say; the
@@ -677,7 +679,7 @@ def test_the_planted_over_report_is_the_one_survey_finding(tmp_path):
     assert found.select("unit_code", "indicator").rows() == [
         (planted["unit_code"], planted["indicator"])]
     message = found["message"][0]
-    assert survey.format_percent(planted["reported"]) in message and "khảo sát" in message
+    assert format_percent(planted["reported"]) in message and "khảo sát" in message
     assert found["synthetic"].all()
     from test_cli import run
 

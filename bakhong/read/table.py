@@ -28,7 +28,7 @@ from ..vocab.catalog import Catalog, load_catalog
 from ..vocab.parse import Parsed, fold_words, nfc, parse_target, parse_value
 from ..vocab.rules import Finding
 from ..vocab.units import Unit
-from .grid import column_letter, read_grids, sniff_delimiter  # noqa: F401  (temporary)
+from .grid import column_letter, read_grids
 from .narrative import NARRATIVE_SUFFIXES
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
