@@ -112,8 +112,10 @@ def _tool(name: str):
 
 def _matches_snapshot(name: str, text: str) -> None:
     """``text`` equals the committed ``tests/expected/<name>``; BAKHONG_UPDATE_SNAPSHOTS=1
-    (never in CI) writes it anew, to be read in the diff before it is committed."""
+    (never in CI) writes it anew, to be read in the diff before it is committed. Line ends
+    are compared as "\\n" (an email's CRLF would not survive the file's newline handling)."""
     path = EXPECTED / name
+    text = text.replace("\r\n", "\n")
     if os.environ.get("BAKHONG_UPDATE_SNAPSHOTS") == "1" and os.environ.get("CI") != "true":
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8"), f"{name} changed: see the diff"
