@@ -41,43 +41,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import SourceError, UnknownUnitError
+from ..contract import SYNTHETIC_MARK
+from ..errors import UnknownUnitError
 from ..vocab import units as units_mod
 from ..vocab.catalog import Catalog, load_catalog
-from ..vocab.parse import Parsed, fold_words, nfc, parse_number, parse_value
+from ..vocab.parse import Parsed, fold_words, parse_value
 from ..vocab.units import Unit
+from ._blocks import _Block, read_blocks
+from ._clauses import (
+    _CLAUSE_SPLIT,
+    _column_kinds,
+    _content_words,
+    _is_target,
+    _match,
+    _phase_marker,
+    _qualified,
+    _values,
+)
 
 NARRATIVE_SUFFIXES = (".docx", ".md", ".txt")
-SYNTHETIC_MARK = "du lieu mo phong"
-MATCH_SCORE = 80.0
 
-_NUM = r"\d[\d.,]*\d|\d"
-_PERCENT = re.compile(rf"(?<![\d/])({_NUM})\s*%")
-_RATIO = re.compile(rf"(?<![\d/.,])({_NUM})\s*/\s*({_NUM})(?![\d/]|\s*-?[A-Za-zĐđ]{{2,}}[-/])")
-# a stated percentage right after a ratio: "= 100%", ", đạt 77,88%", "người (82,75%)"
-_AFTER_RATIO = re.compile(
-    rf"^\s*(?:[^\W\d]+\s*){{0,3}}[,(]?\s*(?:=|đạt tỷ lệ|đạt tỉ lệ|đạt|tỷ lệ|tỉ lệ|bằng)?\s*"
-    rf"({_NUM})\s*%\)?", re.I)
-_UNIT_NOUNS = re.compile(
-    r"^\s*(xa|phuong|thi tran|thon|ban|lang|khu pho|to dan pho|don vi|huyen|chi tieu|"
-    r"tieu chi|noi dung|thang|lop|buoi|cuoc|hoi nghi|mo hinh|truong|co so|ngay|nam)\b")
-_TARGET_WORDS = re.compile(r"\b(chi tieu|muc tieu|ke hoach|phan dau|chi tieu giao|dat chuan)\s*"
-                           r"(giao|de ra|la|dat|cua huyen|cua tinh)?\s*(dat|la)?\s*(tren|tu)?\s*$")
-_FUTURE = re.compile(r"\b(phan dau|muc tieu|ke hoach nam|se dat|du kien)\b")
-_CLAUSE_SPLIT = re.compile(r";|(?<=[.!?])\s+(?=[\"“(\-–•*+]?\s*[A-ZĐÀ-Ỹ0-9])|(?<=\.)(?=\()")
-_BEFORE = r"truoc|khi chua|chua (?:thuc hien|trien khai|ap dung)|ban dau|dau nam|dau ky|so voi"
-_AFTER = r"sau|den nay|hien nay|hien tai|nay da|den thang|den het|den cuoi|cuoi nam|len|tang len"
-_MARKER = re.compile(rf"\b(?:(?P<before>{_BEFORE})|(?P<after>{_AFTER})|nam (?P<year>20\d\d))\b")
-_NUMBERED = re.compile(r"\b(?:tieu chi|chi tieu)\s*(?:so\s*)?(\d{1,2})\b")
-_STOP = set("""
-ty le ti la dat da co cac nhung mot so nay do ve va voi cua cho trong tren den tu theo
-khi chua sau truoc thuc hien trien khai mo hinh hien nay tang len con chi moi khoang gan hon
-toan bo duoc nguoi dan ket qua thang nam dau cuoi dia ban huyen xa tai viec o tong dat
-the hien cung dong thoi trong do nhu sau ban bo doi cap
-""".split())
-
-
-# --- results ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Statement:
@@ -120,321 +103,6 @@ class Narrative:
         picked = sorted(chosen.values(), key=lambda s: s.order)
         ids = {id(s) for s in picked}
         return picked, [s for s in self.statements if id(s) not in ids]
-
-
-# --- blocks -----------------------------------------------------------------------------
-
-@dataclass
-class _Block:
-    text: str
-    source: str
-    cells: tuple[str, ...] | None = None   # a table row
-    table: int = 0                         # the table it belongs to (0 = none)
-    header: tuple[str, ...] | None = None  # that table's header row
-
-
-_MD_MATH = re.compile(r"\$([^$]*)\$")
-
-
-def _clean(line: str) -> str:
-    text = nfc(line).replace("\\%", "%").replace("\\*", "*").replace("\\_", "_")
-    text = _MD_MATH.sub(lambda m: m.group(1), text)
-    text = re.sub(r"^\s*#{1,6}\s*", "", text)
-    text = re.sub(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)", "", text)
-    text = text.replace("\\", "")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _continues(previous: str, text: str) -> bool:
-    if not previous or not text:
-        return False
-    first = text[0]
-    if first.islower():
-        return not re.match(r"^[a-zđ]\)", text)  # "a) …" starts an item
-    return first == "(" and not re.search(r"[.:;!?]\s*$", previous) \
-        and not re.match(r"^\(\d+\)", text)
-
-
-def _split_row(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
-def _text_blocks(path: Path) -> list[_Block]:
-    data = path.read_bytes()
-    text = None
-    for encoding in ("utf-8-sig", "utf-16", "cp1258"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None or "\x00" in text:
-        raise SourceError("không đọc được tệp văn bản (hãy lưu bằng UTF-8)", path.name)
-    kind = "line"
-    blocks: list[_Block] = []
-    table = 0
-    header: tuple[str, ...] | None = None
-    previous_blank = True
-    for number, line in enumerate(text.splitlines(), start=1):
-        source = f"{path.name}:{kind} {number}"
-        if line.strip().startswith("|") and line.count("|") >= 2:
-            cells = tuple(_clean(c) for c in _split_row(line))
-            if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
-                continue
-            if header is None:
-                table += 1
-                header = cells
-                blocks.append(_Block(" ".join(cells), source, cells, table, None))
-            else:
-                blocks.append(_Block(" ".join(cells), source, cells, table, header))
-            previous_blank = False
-            continue
-        header = None
-        cleaned = _clean(line)
-        if not cleaned:
-            previous_blank = True
-            continue
-        cleaned = re.sub(r"^[-–•+>]\s+", "", cleaned)
-        last = blocks[-1] if blocks and blocks[-1].cells is None else None
-        if last is not None and _continues(last.text, cleaned) and \
-                (not previous_blank or not re.search(r"[.!?]\s*$", last.text)):
-            last.text = f"{last.text} {cleaned}"
-            last.source = source if re.search(r"\d\s*%|\d/\d", cleaned) else last.source
-        else:
-            blocks.append(_Block(cleaned, source))
-        previous_blank = False
-    return blocks
-
-
-def _docx_blocks(path: Path) -> list[_Block]:
-    try:
-        import docx
-        from docx.table import Table as DocxTable
-        from docx.text.paragraph import Paragraph
-    except ImportError:  # pragma: no cover - python-docx is a pinned dependency
-        raise SourceError("cần gói python-docx để đọc tệp .docx", path.name) from None
-    try:
-        document = docx.Document(str(path))
-    except Exception as exc:  # python-docx raises zipfile/lxml/KeyError types
-        raise SourceError(f"không phải tệp Word .docx hợp lệ ({type(exc).__name__})",
-                          path.name) from None
-    blocks: list[_Block] = []
-    paragraph_no = 0
-    table_no = 0
-    for item in document.iter_inner_content():
-        if isinstance(item, Paragraph):
-            paragraph_no += 1
-            cleaned = re.sub(r"^[-–•+]\s+", "", _clean(item.text))
-            if not cleaned:
-                continue
-            source = f"{path.name}:paragraph {paragraph_no}"
-            last = blocks[-1] if blocks and blocks[-1].cells is None else None
-            if last is not None and _continues(last.text, cleaned):
-                last.text = f"{last.text} {cleaned}"
-                if re.search(r"\d\s*%|\d/\d", cleaned):
-                    last.source = source
-            else:
-                blocks.append(_Block(cleaned, source))
-        elif isinstance(item, DocxTable):
-            table_no += 1
-            header: tuple[str, ...] | None = None
-            for row_no, row in enumerate(item.rows, start=1):
-                cells: list[str] = []
-                for cell in row.cells:
-                    text = _clean(cell.text)
-                    if cells and text == cells[-1] and text:
-                        text = ""  # a merged cell repeats itself
-                    cells.append(text)
-                source = f"{path.name}:table {table_no} row {row_no}"
-                blocks.append(_Block(" ".join(c for c in cells if c), source, tuple(cells),
-                                     table_no, header))
-                if header is None:
-                    header = tuple(cells)
-    return blocks
-
-
-def read_blocks(path: Path) -> list[_Block]:
-    if not path.is_file():
-        raise SourceError("không tìm thấy tệp", str(path))
-    if path.suffix.lower() == ".docx":
-        return _docx_blocks(path)
-    return _text_blocks(path)
-
-
-# --- values in a clause -----------------------------------------------------------------
-
-@dataclass
-class _Value:
-    start: int
-    end: int
-    text: str       # what parse_value reads
-    kind: str       # "percent" or "ratio"
-
-
-def _is_date_or_count(clause: str, m: re.Match[str]) -> bool:
-    a, b = m.group(1), m.group(2)
-    try:
-        x, y = parse_number(a), parse_number(b)
-    except ValueError:
-        return True
-    if 1900 <= y <= 2100 and x <= 12:          # "11/2024"
-        return True
-    if x <= 31 and y <= 12 and "." not in a + b and "," not in a + b and \
-            re.match(r"^/\d", clause[m.end():]):  # "26/8/2024"
-        return True
-    before = fold_words(clause[max(0, m.start() - 12):m.start()])
-    if re.search(r"\b(ngay|so|thang)$", before):
-        return True
-    return bool(_UNIT_NOUNS.match(fold_words(clause[m.end():m.end() + 20])))
-
-
-def _values(clause: str) -> list[_Value]:
-    found: list[_Value] = []
-    taken: list[tuple[int, int]] = []
-    for m in _RATIO.finditer(clause):
-        if _is_date_or_count(clause, m):
-            continue
-        start = m.start()
-        prefix = re.search(r"=\s*$", clause[:start])
-        if prefix:
-            start = prefix.start()
-        end = m.end()
-        text = clause[start:end]
-        stated = _AFTER_RATIO.match(clause[end:])
-        if stated and not _RATIO.search(clause[end:end + stated.end()]):
-            text = f"{m.group(1)}/{m.group(2)} = {stated.group(1)}%"
-            end = end + stated.end()
-        found.append(_Value(start, end, text, "ratio"))
-        taken.append((m.start(), end))
-    for m in _PERCENT.finditer(clause):
-        if any(a <= m.start() < b for a, b in taken):
-            continue
-        found.append(_Value(m.start(), m.end(), m.group(0), "percent"))
-    return sorted(found, key=lambda v: v.start)
-
-
-def _qualified(clause: str, value: _Value) -> tuple[Parsed, str]:
-    """The value parsed with the qualifier its neighbouring words give it."""
-    lead = fold_words(re.split(r"[:,;(]", clause[:value.start])[-1])
-    words = lead.split()[-3:]
-    tail = " ".join(words)
-    after = fold_words(clause[value.end:value.end + 14])
-    prefix = ""
-    if re.search(r"\b(tren|hon|vuot|vuot qua|vuot muc)$", tail):
-        prefix = "trên "
-    elif re.search(r"\b(duoi|chua den|chua toi|chua dat)$", tail):
-        prefix = "dưới "
-    elif re.search(r"\b(it nhat|toi thieu)$", tail):
-        prefix = "ít nhất "
-    elif re.search(r"\b(toi da|khong qua)$", tail):
-        prefix = "tối đa "
-    suffix = " trở lên" if after.startswith("tro len") else ""
-    text = f"{prefix}{value.text}{suffix}"
-    return parse_value(text), text.strip()
-
-
-def _is_target(clause: str, value: _Value) -> bool:
-    lead = fold_words(clause[:value.start])
-    if _TARGET_WORDS.search(lead):
-        return True
-    return bool(_FUTURE.search(lead))
-
-
-def _phase_marker(text: str, period: str, last: bool = True) -> str | None:
-    found = None
-    for m in _MARKER.finditer(fold_words(text)):
-        if m.group("year"):
-            if not period or not period.isdigit():
-                continue
-            phase = "after" if int(m.group("year")) >= int(period) else "before"
-        else:
-            phase = "before" if m.group("before") else "after"
-        if m.group(0) == "len" and re.search(r"tro len", fold_words(text)[max(0, m.start() - 4):
-                                                                       m.end()]):
-            continue
-        found = phase
-        if not last:
-            return found
-    return found
-
-
-def _content_words(text: str) -> list[str]:
-    return [w for w in fold_words(text).split() if w not in _STOP and not w.isdigit()]
-
-
-# --- indicators -------------------------------------------------------------------------
-
-def _label_coverage(catalog: Catalog, code: str, text: str) -> float:
-    words = set(fold_words(text).split())
-    tokens = fold_words(catalog[code].label).split()
-    return sum(t in words for t in tokens) / len(tokens)
-
-
-def _most_specific(catalog: Catalog, folded: str) -> tuple[str | None, float]:
-    """Like :meth:`Catalog.match_label`, but among the phrases present (≥ 80% of their
-    words) the one that accounts for most words of the text wins: "thuê bao điện thoại thông
-    minh có phần mềm an toàn" is TC13, not TC06 because "có điện thoại thông minh" is whole."""
-    words = set(folded.split())
-    best: tuple[int, float, str | None] = (-99, 0.0, None)
-    for indicator in catalog.indicators:
-        for phrase in (indicator.label, *indicator.aliases):
-            tokens = fold_words(phrase).split()
-            hits = sum(t in words for t in tokens)
-            share = 100.0 * hits / len(tokens)
-            specific = hits - 2 * (len(tokens) - hits)  # a missing word costs two found
-            if share >= MATCH_SCORE and (specific, share) > best[:2]:
-                best = (specific, share, indicator.code)
-    if best[2] is None:
-        return catalog.match_label(folded)
-    return best[2], best[1]
-
-
-def _match(catalog: Catalog, text: str) -> tuple[str | None, float]:
-    """(code, confidence) of the indicator a piece of text names, if any."""
-    folded = fold_words(text)
-    if not folded:
-        return None, 0.0
-    numbered = _NUMBERED.search(folded)
-    if numbered and 1 <= int(numbered.group(1)) <= 16:
-        return f"TC{int(numbered.group(1)):02d}", 0.95
-    code, score = _most_specific(catalog, folded)
-    if code is None or score < MATCH_SCORE:
-        return None, 0.0
-    coverage = _label_coverage(catalog, code, text)
-    return code, round(0.5 + 0.2 * (score / 100) + 0.3 * coverage, 3)
-
-
-# --- reading ----------------------------------------------------------------------------
-
-_HEADER_KIND = (
-    ("evidence", r"minh chung|ghi chu"),
-    ("before", r"\btruoc\b"),
-    ("after", r"\bsau\b|ket qua|thuc hien|dat duoc|ty le"),
-    ("target", r"giao|muc tieu|ke hoach|chi tieu nam"),
-)
-
-
-def _column_kinds(header: tuple[str, ...] | None) -> list[str | None]:
-    if not header:
-        return []
-    kinds: list[str | None] = []
-    for cell in header:
-        h = fold_words(cell)
-        kind = None
-        if h in {"stt", "tt", "so tt"}:
-            kind = "stt"
-        else:
-            for name, pattern in _HEADER_KIND:
-                if re.search(pattern, h):
-                    kind = name
-                    break
-            if kind is None and re.search(r"noi dung|tieu chi|chi tieu|ten", h):
-                kind = "label"
-        kinds.append(kind)
-    if kinds.count("after") > 1 and "label" not in kinds:
-        first = kinds.index("after")
-        kinds[first] = "label"
-    return kinds
 
 
 class _Reader:
@@ -580,8 +248,6 @@ class _Reader:
             else:
                 self._add(code, kind, parsed, cell, raw, block.source, min(1.0, conf + 0.05))
 
-
-# --- unit, period -----------------------------------------------------------------------
 
 _YEAR = re.compile(r"\bnam\s*(20\d\d)\b")
 

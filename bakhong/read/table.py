@@ -24,7 +24,7 @@ from ..contract import OBSERVATION_SCHEMA, PHASES, SYNTHETIC_MARK, Source
 from ..errors import SourceError, UnknownUnitError
 from ..vocab import rules as fnd
 from ..vocab import units as units_mod
-from ..vocab.catalog import Catalog, load_catalog
+from ..vocab.catalog import MATCH_SCORE, Catalog, load_catalog
 from ..vocab.parse import Parsed, fold_words, nfc, parse_target, parse_value
 from ..vocab.rules import Finding
 from ..vocab.units import Unit
@@ -32,7 +32,6 @@ from .grid import column_letter, read_grids
 from .narrative import NARRATIVE_SUFFIXES
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
-_MATCH_SCORE = 80.0
 _FOOTER = re.compile(r"\b(nguoi lap|ky ten|chu tich|xac nhan|thu truong|noi nhan|"
                      r"ky ghi ro|giam doc|truong phong)\b")
 _ROMAN = re.compile(r"^(i{1,3}|iv|v|vi{0,3})\.?$", re.I)
@@ -324,7 +323,7 @@ def _whose(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: _Layou
 def _indicator(label: str, stt: str, catalog: Catalog) -> str | None:
     """The criterion a row's label names (fuzzy match), else its STT number 1–16."""
     code, score = catalog.match_label(label) if label else (None, 0.0)
-    if score < _MATCH_SCORE:
+    if score < MATCH_SCORE:
         code = None
         number = re.fullmatch(r"(\d{1,2})\.?", stt)
         if number and 1 <= int(number.group(1)) <= 16:

@@ -19,6 +19,9 @@ from .. import config
 from ..errors import UnknownIndicatorError
 from .parse import fold_words
 
+#: A label names an indicator when :meth:`Catalog.match_label` scores it at least this.
+MATCH_SCORE = 80.0
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -111,7 +114,8 @@ class Catalog:
         return phrases, {}
 
     def match_label(self, text: str) -> tuple[str | None, float]:
-        """The indicator a row label or sentence names, and a score from 0 to 100."""
+        """The indicator a row label or sentence names, and a score from 0 to 100 (it
+        names it from :data:`MATCH_SCORE` up)."""
         return _match_label(self, fold_words(text))
 
 
