@@ -122,6 +122,55 @@ def planted_gap(rates: dict[str, dict[str, float]], seed: int) -> dict[str, obje
             "surveyed": round(reported * GAP_SHARE, 4)}
 
 
+def _communes(districts: list[units_mod.Unit], per_district: np.ndarray,
+              rates: dict[str, dict[str, float]], communes_of: dict[str, list[int]],
+              planted: dict[str, object] | None, medians: dict[str, float],
+              rng: np.random.Generator) -> tuple[list[tuple[int, str, str, dict[str, float]]],
+                                                 list[int]]:
+    """The communes surveyed: (district index, commune code, name, rates) and the people of
+    each."""
+    catalog = load_catalog()
+    commune_rows, commune_people = [], []
+    for i, (district, n) in enumerate(zip(districts, per_district, strict=True)):
+        # the synthetic province's own communes when it has them ("396-01"), else as many
+        # synthetic communes as the district has (fewer for a small survey)
+        numbers = sorted(communes_of.get(district.code, [])) or list(
+            range(1, max(1, min(district.communes or 10, n // 150 or 1)) + 1))
+        split = rng.multinomial(n, np.full(len(numbers), 1 / len(numbers)))
+        own = dict(rates[district.code])
+        if planted and planted["unit_code"] == district.code:
+            own[str(planted["indicator"])] = float(planted["surveyed"])  # type: ignore[arg-type]
+        for j, number in enumerate(numbers):
+            commune = units_mod.synthetic_commune(district.code, number)
+            known = rates.get(commune.code, {})
+            base = {c: known.get(c, own.get(c, medians.get(c, catalog[c].target or 0.7)))
+                    for c in RATE_INDICATORS}
+            noise = 0.0 if known else COMMUNE_NOISE  # a commune's own table is its rate
+            noisy = {c: float(np.clip(v + rng.normal(0, noise), 0.01, 0.995))
+                     for c, v in base.items()}
+            commune_rows.append((i, commune.code, commune.name, noisy))
+            commune_people.append(int(split[j]))
+    return commune_rows, commune_people
+
+
+def _answers(commune_rows: list[tuple[int, str, str, dict[str, float]]],
+             commune_of: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Each person's yes/no answers, drawn at their commune's rates."""
+    total = len(commune_of)
+
+    def draw(indicator: str) -> np.ndarray:
+        p = np.array([c[3][indicator] for c in commune_rows])[commune_of]
+        return rng.random(total) < p
+
+    smartphone = draw("TC06")
+    phone = smartphone | (rng.random(total) < 0.8)
+    return {
+        "phone": phone, "smartphone": smartphone,
+        "sim_own": phone & (rng.random(total) < 0.9),
+        "vneid": draw("TC08"), "dvc": draw("TC14"), "bank": draw("TC07"), "esign": draw("TC09"),
+    }
+
+
 def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_PEOPLE,
              period: str | None = None, findings: pl.DataFrame | None = None,
              gap: bool | dict[str, object] | None = True) -> pl.DataFrame:
@@ -145,7 +194,6 @@ def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_P
                          "TC06–TC09: không có gì để mô phỏng khảo sát theo")
     period = period or _period(observations)
     year = int(period) if period.isdigit() else 2024
-    catalog = load_catalog()
     medians = {c: float(np.median(v)) for c in RATE_INDICATORS
                if (v := [r[c] for code, r in rates.items()
                          if c in r and re.fullmatch(r"\d{3}", code)])}
@@ -154,27 +202,8 @@ def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_P
                  if re.fullmatch(r"\d{3}", code)]
     weights = np.array([d.communes or 10 for d in districts], dtype=float)
     per_district = rng.multinomial(people, weights / weights.sum())
-    # communes and villages: (district index, commune code, name, rates), people per commune
-    commune_rows, commune_people = [], []
-    for i, (district, n) in enumerate(zip(districts, per_district, strict=True)):
-        # the synthetic province's own communes when it has them ("396-01"), else as many
-        # synthetic communes as the district has (fewer for a small survey)
-        numbers = sorted(communes_of.get(district.code, [])) or list(
-            range(1, max(1, min(district.communes or 10, n // 150 or 1)) + 1))
-        split = rng.multinomial(n, np.full(len(numbers), 1 / len(numbers)))
-        own = dict(rates[district.code])
-        if planted and planted["unit_code"] == district.code:
-            own[str(planted["indicator"])] = float(planted["surveyed"])  # type: ignore[arg-type]
-        for j, number in enumerate(numbers):
-            commune = units_mod.synthetic_commune(district.code, number)
-            known = rates.get(commune.code, {})
-            base = {c: known.get(c, own.get(c, medians.get(c, catalog[c].target or 0.7)))
-                    for c in RATE_INDICATORS}
-            noise = 0.0 if known else COMMUNE_NOISE  # a commune's own table is its rate
-            noisy = {c: float(np.clip(v + rng.normal(0, noise), 0.01, 0.995))
-                     for c, v in base.items()}
-            commune_rows.append((i, commune.code, commune.name, noisy))
-            commune_people.append(int(split[j]))
+    commune_rows, commune_people = _communes(districts, per_district, rates, communes_of,
+                                              planted, medians, rng)
     counts = np.array(commune_people)
     commune_of = np.repeat(np.arange(len(commune_rows)), counts)
     total = int(counts.sum())
@@ -186,17 +215,7 @@ def generate(observations: pl.DataFrame, seed: int = 7, people: int = PROVINCE_P
     shape = np.where(ages < 60, 1.0, np.maximum(0.05, 1 - (ages - 60) / 38))
     age = rng.choice(ages, size=total, p=shape / shape.sum()).astype(np.int16)
 
-    def draw(indicator: str) -> np.ndarray:
-        p = np.array([c[3][indicator] for c in commune_rows])[commune_of]
-        return rng.random(total) < p
-
-    smartphone = draw("TC06")
-    phone = smartphone | (rng.random(total) < 0.8)
-    flags = {
-        "phone": phone, "smartphone": smartphone,
-        "sim_own": phone & (rng.random(total) < 0.9),
-        "vneid": draw("TC08"), "dvc": draw("TC14"), "bank": draw("TC07"), "esign": draw("TC09"),
-    }
+    flags = _answers(commune_rows, commune_of, rng)
     index = np.arange(total, dtype=np.int64)
     ids = index.copy()
     dup = rng.random(total) < DUPLICATE_SHARE

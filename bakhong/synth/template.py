@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..contract import SYNTHETIC_TITLE
 from ..vocab.catalog import load_catalog
 from ..vocab.parse import fold
 
-SYNTHETIC_TITLE = "DỮ LIỆU MÔ PHỎNG"
 _EPOCH = datetime.datetime(2024, 1, 1)
 COLUMNS = ("stt", "label", "target", "before", "after", "evidence")
 HEADERS = {
