@@ -23,6 +23,7 @@ import re
 import shutil
 import sys
 from email import policy
+from email.header import decode_header, make_header
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -72,8 +73,13 @@ def chart_data(html: str) -> str:
 
 def email_text(path: Path) -> str:
     """A dry-run message's subject, recipients, bodies and attachment names."""
-    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-    out = [f"Subject: {message['Subject']}", f"To: {message['To']}", f"Cc: {message['Cc']}"]
+    data = path.read_bytes()
+    message = email.message_from_bytes(data, policy=policy.default)
+    # headers decoded as RFC 2047 says (adjacent encoded words join): the default policy's
+    # parser leaves a space where a long name was folded ("Thư ờng")
+    raw = email.message_from_bytes(data, policy=policy.compat32)
+    out = [f"{name}: {make_header(decode_header(raw[name] or ''))}"
+           for name in ("Subject", "To", "Cc")]
     for part in message.walk():
         if part.get_content_maintype() == "multipart":
             continue
