@@ -43,7 +43,9 @@ def _print_json(data: Any) -> None:
 def _cmd_show(args: argparse.Namespace) -> int:
     from .read import read_source
 
-    table = read_source(args.file, unit=args.unit, period=args.period)
+    if args.kind in (None, "survey") and _show_survey(args):
+        return 0
+    table = read_source(args.file, unit=args.unit, period=args.period, kind=args.kind)
     rows = table.observations.select([*DESIGN_COLUMNS, "confidence"]).to_dicts()
     claims = table.claims.select([*DESIGN_COLUMNS, "confidence"]).to_dicts() \
         if table.claims is not None else []
@@ -51,15 +53,64 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         data: dict[str, Any] = {"unit": table.unit.as_dict() if table.unit else None,
                                 "period": table.period, "synthetic": table.synthetic,
-                                "kind": table.kind, "observations": rows}
+                                "kind": table.kind, "document": table.document.kind,
+                                "document_reason": table.document.reason,
+                                "observations": rows}
         if table.kind == "narrative":
             data |= {"claims": claims, "review": review}
+        if table.plan is not None:
+            data["plan"] = table.plan.as_dict()
         _print_json(data)
         return 0
-    from .vocab.parse import format_percent
-
     name = table.unit.full_name if table.unit else "(không rõ đơn vị)"
     print(f"{name} — {table.period or '?'}{' — ' + SYNTHETIC_TITLE if table.synthetic else ''}")
+    from .read.kind import KIND_VI
+
+    print(f"Loại văn bản: {KIND_VI[table.document.kind]} ({table.document.reason})")
+    if table.plan is not None:
+        _print_plan(table.plan)
+    _print_rows(rows, claims, review)
+    return 0
+
+
+def _show_survey(args: argparse.Namespace) -> bool:
+    from .survey import looks_like_survey
+
+    path = Path(args.file)
+    if not (args.kind == "survey" or looks_like_survey(path)):
+        return False
+    reason = "tiêu đề cột là các câu hỏi khảo sát (CCCD, tuổi, có/không)"
+    if args.json:
+        _print_json({"document": "survey", "document_reason": reason, "observations": []})
+    else:
+        print(f"Loại văn bản: dữ liệu khảo sát ({reason}); đọc bằng `bakhong check` "
+              "hoặc `bakhong ingest`.")
+    return True
+
+
+def _print_plan(plan: Any) -> None:
+    from .vocab.parse import format_date, format_percent
+
+    for t in plan.targets:
+        print(f"  Chỉ tiêu {t['indicator']:<5} "
+              f"{format_percent(t['target'], qualifier=t['target_qualifier'])}  {t['source']}")
+    if plan.window:
+        print(f"  Thời gian triển khai: {format_date(plan.window['start']) or '…'} – "
+              f"{format_date(plan.window['end'])}")
+    for d in plan.deadlines:
+        who = f" ({d['who']})" if d["who"] else ""
+        print(f"  Hạn {format_date(d['due'])}: {d['what']}{who}")
+    for u in plan.excluded_units:
+        print(f"  Không triển khai: {u['name']} — {u['reason']}")
+    if plan.min_online_services:
+        print(f"  Tối thiểu {plan.min_online_services:02d} dịch vụ công trực tuyến toàn trình")
+    for s in plan.online_services:
+        print(f"  Dịch vụ: {s}")
+
+
+def _print_rows(rows: list[dict], claims: list[dict], review: list[dict]) -> None:
+    from .vocab.parse import format_percent
+
     def shown(row: dict) -> str:
         if row["value"] is None:
             return _STATUS_VI.get(row["status"], row["status"])
@@ -77,7 +128,6 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print("Cần xem lại — số liệu chưa gắn được với chỉ tiêu nào:")
         for row in review:
             print(f"  {shown(row):<14} {row['source']}: “{row['raw']}”")
-    return 0
 
 
 _STATUS_VI = {"missing": "(trống)", "unparseable": "(không đọc được)"}
@@ -274,6 +324,9 @@ def _add_show(sub: Any) -> None:
     show.add_argument("--unit", help="tên đơn vị, khi tệp không ghi")
     show.add_argument("--period", help="kỳ báo cáo, khi tệp không ghi")
     show.add_argument("--json", action="store_true")
+    show.add_argument("--kind", choices=("results", "plan", "blank_template", "progress",
+                                         "survey"),
+                      help="loại văn bản, khi bakhong đoán sai (mặc định: đoán từ nội dung)")
     show.set_defaults(func=_cmd_show)
 
 

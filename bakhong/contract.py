@@ -35,6 +35,10 @@ OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
     # "survey" for indicators computed from survey microdata (bakhong.survey), which checks
     # compare with the reports instead of checking them; null for tables and narratives
     "origin": pl.String,
+    # where the target in force came from: the template, targets.csv, or a plan's sentence
+    "target_source": pl.String,
+    # a progress report's date ("tính đến ngày 23/6/2023"), ISO; null for other documents
+    "as_of": pl.String,
 }
 
 #: One row per problem a check found (DESIGN.md's findings).

@@ -68,6 +68,23 @@ def read_processed(folder: str | Path | None = None) -> tuple[pl.DataFrame, pl.D
     return _read_cached(str(path.resolve()), stamp)
 
 
+def read_plans(folder: str | Path | None = None) -> list[dict]:
+    """The plans and instructions ``bakhong ingest`` read (``plans.json``): per document its
+    unit, period, kind, targets, window, deadlines and excluded units; [] when none."""
+    path = (Path(folder) if folder else config.processed_dir()) / "plans.json"
+    if not path.is_file():
+        return []
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def plans_for(plans: list[dict], unit_code: str, parent_code: str, period: str) -> list[dict]:
+    """The plans binding a unit in a period: its own, and its district's."""
+    return [p for p in plans if p["period"] == period and p["unit_code"]
+            and p["unit_code"] in (unit_code, parent_code)]
+
+
 def prefer_real(observations: pl.DataFrame) -> pl.DataFrame:
     """Drop synthetic rows of a unit and period that also has real rows
     (:func:`bakhong.vocab.provenance.drop_shadowed`)."""

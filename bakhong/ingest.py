@@ -22,6 +22,7 @@ from . import config
 from .checks import check, load_paths
 from .contract import Source
 from .read import Table, source_files
+from .read.documents import is_document, plan_targets
 from .survey import Survey, SurveyFile
 from .vocab.rules import Finding
 
@@ -80,13 +81,24 @@ def ingest(raw: Path | None = None, out: Path | None = None,
     findings = check(observations, problems)
     observations = observations.sort(_ORDER)
     manifest = _manifest(raw, files, tables, problems, observations, findings, survey)
-    outputs = ["observations.parquet", "findings.parquet", "manifest.json"]
+    outputs = ["observations.parquet", "findings.parquet", "manifest.json", "plans.json",
+               "targets.parquet"]
     if survey is not None:
         manifest["survey"] = _survey_summary(survey, survey_phase)
         outputs += ["survey_quality.parquet", "survey_rejects.parquet",
                     "survey_duplicates.parquet"]
-    _write(out, outputs, manifest, observations, findings, survey)
+    documents = [t for t in tables if is_document(t)]
+    _write(out, outputs, manifest, observations, findings, survey, documents)
     return manifest
+
+
+def _plans(documents: list[Table]) -> list[dict[str, Any]]:
+    """Each plan or instruction read: its unit, period, kind and what it says."""
+    return [{"file": t.path.name, "unit_code": t.unit.code if t.unit else "",
+             "unit_name": t.unit.name if t.unit else "", "period": t.period,
+             "document": t.document.kind, "reason": t.document.reason, "dated": t.dated,
+             "synthetic": t.synthetic, **(t.plan.as_dict() if t.plan else {})}
+            for t in sorted(documents, key=lambda t: t.path.name)]
 
 
 def _manifest(raw: Path, files: list[Path], tables: list[Table], problems: list[Finding],
@@ -110,6 +122,7 @@ def _manifest(raw: Path, files: list[Path], tables: list[Table], problems: list[
                 "sha256": sha256(f),
                 "bytes": f.stat().st_size,
                 "kind": "table",
+                "document": loaded[f.name].document.kind if f.name in loaded else "",
                 # a table superseded by real data or by an earlier copy is "not_used"
                 "status": "ok" if f.name in loaded else
                 "load_error" if f.name in broken else "not_used",
@@ -143,7 +156,8 @@ def _survey_summary(survey: Survey, survey_phase: str) -> dict[str, Any]:
 
 
 def _write(out: Path, outputs: list[str], manifest: dict[str, Any],
-           observations: pl.DataFrame, findings: pl.DataFrame, survey: Survey | None) -> None:
+           observations: pl.DataFrame, findings: pl.DataFrame, survey: Survey | None,
+           documents: list[Table]) -> None:
     """Write the outputs into a staging folder beside ``out``, then move each into place:
     a failed run leaves the last good outputs as they were."""
     out.mkdir(parents=True, exist_ok=True)
@@ -151,6 +165,9 @@ def _write(out: Path, outputs: list[str], manifest: dict[str, Any],
     try:
         observations.write_parquet(staging / "observations.parquet")
         findings.write_parquet(staging / "findings.parquet")
+        plan_targets(documents).write_parquet(staging / "targets.parquet")
+        (staging / "plans.json").write_text(json.dumps(
+            _plans(documents), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         if survey is not None:
             survey.quality.write_parquet(staging / "survey_quality.parquet")
             survey.rejects.sort(["file", "sheet", "row", "column"]).write_parquet(

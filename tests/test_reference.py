@@ -38,8 +38,12 @@ def test_populations_only_where_cited():
 
 
 def test_nga_lien_plan_targets():
+    from bakhong.read import read_source
     from bakhong.vocab.catalog import load_catalog
 
+    # the targets come from the plan itself (data/raw/plans), no longer typed by hand
     catalog = load_catalog(REFERENCE)
-    assert catalog.target("TC09", "16159", "2023").value == 0.8
+    assert catalog.target("TC09", "16159", "2023").value == 0.4
+    plan = read_source(REFERENCE.parent / "plans" / "nga-lien-ke-hoach-2023.txt").plan
+    assert {t["indicator"]: t["target"] for t in plan.targets}["TC09"] == 0.8
     assert catalog.target("TC09", "396", "2024").value == 0.4

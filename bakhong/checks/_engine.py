@@ -60,9 +60,9 @@ def load_paths(paths: Iterable[str | Path], unit: str | None = None,
     """Read the template tables and the survey files (``survey/`` folders, ``.parquet``)
     among paths; survey indicators join the observations with ``origin`` = "survey"."""
     paths = list(paths)
-    observations, problems, tables = read_tables(paths, unit=unit, period=period)
-    found = None
     files = survey_mod.survey_files(paths)
+    observations, problems, tables = read_tables(paths, unit=unit, period=period, exclude=files)
+    found = None
     if files:
         found = survey_mod.read_surveys(files, phase=survey_phase, period=period)
         problems = problems + found.findings

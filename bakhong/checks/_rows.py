@@ -27,6 +27,7 @@ def finding_fields(row: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
         "numerator": format_int(num), "denominator": format_int(den),
         "ratio": format_percent(ratio), "inverse": format_percent(inverse),
         "target": format_percent(row.get("target"), qualifier=row.get("target_qualifier") or "="),
+        "target_source": row.get("target_source") or "chỉ tiêu giao của mẫu báo cáo",
         "raw": row.get("raw") or "",
         "before": format_percent(row.get("before")), "after": format_percent(row.get("after")),
     }

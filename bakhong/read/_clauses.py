@@ -86,6 +86,10 @@ def _values(clause: str) -> list[_Value]:
     return sorted(found, key=lambda v: v.start)
 
 
+#: "trở lên" after a value, also as OCR leaves it ("trd 1én", "tr¢ 1én", "trd Ién")
+_TRO_LEN = re.compile(r"^\s*tr\w{0,2}\s*[1li|]\s*en\b")
+
+
 def _qualified(clause: str, value: _Value) -> tuple[Parsed, str]:
     """The value parsed with the qualifier its neighbouring words give it."""
     lead = fold_words(re.split(r"[:,;(]", clause[:value.start])[-1])
@@ -101,7 +105,7 @@ def _qualified(clause: str, value: _Value) -> tuple[Parsed, str]:
         prefix = "ít nhất "
     elif re.search(r"\b(toi da|khong qua)$", tail):
         prefix = "tối đa "
-    suffix = " trở lên" if after.startswith("tro len") else ""
+    suffix = " trở lên" if _TRO_LEN.match(after) else ""
     text = f"{prefix}{value.text}{suffix}"
     return parse_value(text), text.strip()
 
@@ -170,9 +174,35 @@ def _match(catalog: Catalog, text: str) -> tuple[str | None, float]:
         return f"TC{int(numbered.group(1)):02d}", 0.95
     code, score = _most_specific(catalog, folded)
     if code is None or score < MATCH_SCORE:
-        return None, 0.0
+        code = _closest_spelling(catalog, folded)
+        return (code, 0.55) if code else (None, 0.0)
     coverage = _label_coverage(catalog, code, text)
     return code, round(0.5 + 0.2 * (score / 100) + 0.3 * coverage, 3)
+
+
+#: OCR'd text ("chit ky dién tir" for "chữ ký điện tử") names an indicator when one of its
+#: phrases is spelt nearly so (rapidfuzz partial ratio) and clearly closer than any other's.
+OCR_SCORE, OCR_MARGIN = 85.0, 3.0
+
+
+def _closest_spelling(catalog: Catalog, folded: str) -> str | None:
+    """The indicator whose label or alias the text spells nearly, when no words match."""
+    from rapidfuzz import fuzz
+
+    best: dict[str, float] = {}
+    for indicator in catalog.indicators:
+        for phrase in (indicator.label, *indicator.aliases):
+            tokens = fold_words(phrase)
+            if len(tokens) < 12:  # a short phrase fits inside too much text by chance
+                continue
+            score = fuzz.partial_ratio(tokens, folded)
+            best[indicator.code] = max(best.get(indicator.code, 0.0), score)
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < OCR_SCORE:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < OCR_MARGIN:
+        return None
+    return ranked[0][0]
 
 
 _HEADER_KIND = (

@@ -16,18 +16,20 @@ from ..vocab.catalog import Catalog, load_catalog
 from ..vocab.provenance import real_beats_synthetic
 from ..vocab.rules import Finding
 from .combine import combine, resolve_duplicates
+from .documents import apply_targets, document_findings, is_document
 from .narrative import NARRATIVE_SUFFIXES
 from .narrative_table import read_narrative_table
 from .table import TABLE_SUFFIXES, Table, period_from, read_table, unit_from_filename
 
 
 def read_source(path: str | Path, unit: str | None = None, period: str | None = None,
-                catalog: Catalog | None = None) -> Table:
-    """Read any source file: a narrative report by its suffix, else a template table."""
+                catalog: Catalog | None = None, kind: str | None = None) -> Table:
+    """Read any source file: a narrative report by its suffix, else a template table; its
+    ``document`` says what it is (results, plan, blank form, progress report)."""
     path = Path(path)
     if path.suffix.lower() in NARRATIVE_SUFFIXES:
-        return read_narrative_table(path, unit=unit, period=period, catalog=catalog)
-    return read_table(path, unit=unit, period=period, catalog=catalog)
+        return read_narrative_table(path, unit=unit, period=period, catalog=catalog, kind=kind)
+    return read_table(path, unit=unit, period=period, catalog=catalog, kind=kind)
 
 
 _NOT_TABLES = ("reference", "survey", "narrative")
@@ -70,19 +72,28 @@ def source_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def read_tables(paths: Iterable[str | Path], unit: str | None = None,
-                period: str | None = None) -> tuple[pl.DataFrame, list[Finding], list[Table]]:
+                period: str | None = None, exclude: Iterable[Path] = ()
+                ) -> tuple[pl.DataFrame, list[Finding], list[Table]]:
     """Read every table and narrative report; a broken file becomes a ``load_error`` finding,
     the rest go on. Tables and narratives of one unit are combined by :func:`combine`.
 
     When one unit and period come in several template tables, real data beats synthetic (the
     synthetic table is dropped silently); of two real (or two synthetic) tables, the first by
     file name is kept and every cell where the other disagrees is a ``duplicate`` finding.
+
+    Plans and blank forms give no observation: their targets are put in force
+    (:func:`~bakhong.read.documents.apply_targets`) and the documents are judged together
+    (:func:`~bakhong.read.documents.document_findings`). ``exclude``: files read elsewhere
+    (survey microdata found by its headers).
     """
     catalog = load_catalog()
     tables: list[Table] = []
     problems: list[Finding] = []
     broken_synthetic: list[tuple[str, str, Finding]] = []
+    skip = {Path(p).resolve() for p in exclude}
     for path in source_files(paths):
+        if path.resolve() in skip:
+            continue
         try:
             table = read_source(path, unit=unit, period=period, catalog=catalog)
         except (SourceError, OSError, ValueError) as exc:
@@ -105,9 +116,11 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
     # an unreadable file of the synthetic folder is synthetic too: real data beats it
     problems.extend(f for _, _, f in real_beats_synthetic(
         broken_synthetic, key=lambda b: b[:2], synthetic=lambda b: True, real=real))
-    tables, duplicates = resolve_duplicates(tables, catalog)
-    for table in tables:
+    documents = [t for t in tables if is_document(t)]
+    problems.extend(document_findings(tables))
+    tables, duplicates = resolve_duplicates([t for t in tables if not is_document(t)], catalog)
+    for table in tables + documents:
         problems.extend(table.findings)
     problems.extend(duplicates)
     observations, related = combine(tables, catalog)
-    return observations, problems + related, tables
+    return apply_targets(observations, documents), problems + related, tables + documents

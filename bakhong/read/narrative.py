@@ -91,6 +91,8 @@ class Narrative:
     synthetic: bool
     statements: list[Statement] = field(default_factory=list)
     review: list[Statement] = field(default_factory=list)
+    #: the document as read, for the readers of its kind (plans, progress reports)
+    blocks: list[_Block] = field(default_factory=list, repr=False)
 
     def primary(self) -> tuple[list[Statement], list[Statement]]:
         """(the chosen statement of each indicator and phase, the other statements = claims)."""
@@ -106,8 +108,10 @@ class Narrative:
 
 
 class _Reader:
-    def __init__(self, path: Path, blocks: list[_Block], period: str, catalog: Catalog):
+    def __init__(self, path: Path, blocks: list[_Block], period: str, catalog: Catalog,
+                 targets: bool = False):
         self.path, self.blocks, self.period, self.catalog = path, blocks, period, catalog
+        self.targets = targets  # a plan: the figures it aims at are what it states
         self.statements: list[Statement] = []
         self.review: list[Statement] = []
         self._all: list[Statement] = []
@@ -175,7 +179,8 @@ class _Reader:
                 if code:
                     sentence_code, sentence_conf = code, conf
                 continue
-            kept = [v for v in values if not _is_target(clause, v)]
+            kept = values if self.targets else [v for v in values
+                                                if not _is_target(clause, v)]
             if not kept:
                 continue
             lead0 = clause[:kept[0].start]
@@ -254,10 +259,15 @@ _YEAR = re.compile(r"\bnam\s*(20\d\d)\b")
 
 def _unit_of(blocks: list[_Block]) -> tuple[str, Unit | None]:
     head = [b.text for b in blocks[:15]]
-    for text in head[:3]:  # the title: "UBND HUYỆN THƯỜNG XUÂN", "XÃ NGA LIÊN"
-        unit = units_mod.find_in_text(text)
-        if unit is not None:
+    titled = [(text, unit) for text in head[:3]
+              if (unit := units_mod.find_in_text(text)) is not None]
+    # the title: "UBND HUYỆN THƯỜNG XUÂN", "XÃ NGA LIÊN"; under "UBND HUYỆN NGA SƠN" the
+    # commune that writes ("UBND XÃ NGA LIÊN") is the unit
+    for text, unit in titled:
+        if unit.level == "commune" and any(u.code == unit.parent_code for _, u in titled):
             return text, unit
+    if titled:
+        return titled[0]
     for text in head:
         folded = fold_words(text)
         if re.search(r"\b(ubnd|uy ban nhan dan|ban chi dao)\b", folded):
@@ -294,10 +304,12 @@ def _period_of(blocks: list[_Block], path: Path) -> str:
     return m.group(1) if m else ""
 
 
-def read_narrative(path: str | Path, catalog: Catalog | None = None) -> Narrative:
+def read_narrative(path: str | Path, catalog: Catalog | None = None,
+                   targets: bool = False) -> Narrative:
     """Read a narrative report: its unit, period, and every value statement.
 
     The unit is None when the text names none (the caller may fall back to the file name).
+    ``targets``: read a plan, whose figures are all aims ("phấn đấu đạt 100%" is kept).
 
     Raises
     ------
@@ -317,9 +329,10 @@ def read_narrative(path: str | Path, catalog: Catalog | None = None) -> Narrativ
     unit_text, unit = _unit_of(blocks)
     period = _period_of(blocks, path)
     synthetic = any(SYNTHETIC_MARK in fold_words(b.text) for b in blocks[:20])
-    reader = _Reader(path, blocks, period, catalog)
+    reader = _Reader(path, blocks, period, catalog, targets)
     reader.run()
-    return Narrative(path, unit, unit_text, period, synthetic, reader.statements, reader.review)
+    return Narrative(path, unit, unit_text, period, synthetic, reader.statements, reader.review,
+                     blocks)
 
 
 def iter_values(narrative: Narrative) -> Iterator[tuple[str, str, float | None, str]]:

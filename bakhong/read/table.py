@@ -29,7 +29,9 @@ from ..vocab.parse import Parsed, fold_words, nfc, parse_target, parse_value
 from ..vocab.rules import Finding
 from ..vocab.units import Unit
 from .grid import column_letter, read_grids
+from .kind import DocumentKind, classify_grid
 from .narrative import NARRATIVE_SUFFIXES
+from .plan import Plan, parse_date
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _FOOTER = re.compile(r"\b(nguoi lap|ky ten|chu tich|xac nhan|thu truong|noi nhan|"
@@ -52,6 +54,14 @@ class Table:
     claims: pl.DataFrame | None = None
     #: narrative only: values that match no indicator, listed for a person to review
     review: pl.DataFrame | None = None
+    #: what the document is (results, plan, blank_template, progress) and why
+    document: DocumentKind = field(default_factory=lambda: DocumentKind("results", ""))
+    #: a plan's or instruction's targets, window, deadlines, exclusions (else None)
+    plan: Plan | None = None
+    #: the date the document is signed ("…, ngày 20 tháng 9 năm 2024"), ISO
+    dated: str | None = None
+    #: how many fully-online public services a results report says the unit runs
+    online_services: int | None = None
 
     @property
     def kind(self) -> str:
@@ -199,7 +209,7 @@ def observation_row(base: dict[str, Any], phase: str, parsed: Parsed, raw: str,
 
 
 def read_table(path: str | Path, unit: str | None = None, period: str | None = None,
-               catalog: Catalog | None = None) -> Table:
+               catalog: Catalog | None = None, kind: str | None = None) -> Table:
     """Read one result table.
 
     Parameters
@@ -207,6 +217,7 @@ def read_table(path: str | Path, unit: str | None = None, period: str | None = N
     path : the .xlsx/.xls/.ods/.csv file
     unit : the unit name or GSO code to use when neither the file nor its name says it
     period : the period to use when the file does not say it (its title or name)
+    kind : the document's kind when the analyst knows better (see :mod:`bakhong.read.kind`)
 
     Raises
     ------
@@ -224,14 +235,15 @@ def read_table(path: str | Path, unit: str | None = None, period: str | None = N
     for sheet, rows in grids:
         layout = _find_layout(rows)
         if layout is not None:
-            return _read_layout(path, sheet, rows, layout, unit, period, catalog)
+            return _read_layout(path, sheet, rows, layout, unit, period, catalog, kind)
     raise SourceError(
         "không tìm thấy bảng chỉ tiêu (cần dòng tiêu đề có “Nội dung chỉ tiêu” và "
         "“Trước triển khai”/“Sau triển khai”)", path.name)
 
 
 def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: _Layout,
-                 unit_arg: str | None, period_arg: str | None, catalog: Catalog) -> Table:
+                 unit_arg: str | None, period_arg: str | None, catalog: Catalog,
+                 kind: str | None = None) -> Table:
     problems: list[Finding] = []
     base, unit = _whose(path, sheet, rows, layout, unit_arg, period_arg, problems)
     period, synthetic = base["period"], base["synthetic"]
@@ -271,6 +283,7 @@ def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: 
             **base, "indicator": code,
             "target": target.value if target else None,
             "target_qualifier": target.qualifier if target else None,
+            "target_source": target.source if target else None,
             "target_stated": stated_target.value if stated_target and stated_target.ok else None,
             "evidence": _text(values.get("evidence")) or None,
         }
@@ -285,7 +298,42 @@ def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: 
         raise SourceError("bảng không có dòng chỉ tiêu nào khớp với mẫu 16 tiêu chí",
                           path.name, f"{sheet}!A{layout.header_row + 1}" if sheet else "")
     frame = pl.DataFrame(observations, schema=OBSERVATION_SCHEMA)
-    return Table(path, unit, period, synthetic, frame, problems)
+    return _as_document(Table(path, unit, period, synthetic, frame, problems), rows, kind)
+
+
+def _as_document(table: Table, rows: Sequence[Sequence[Any]], kind: str | None) -> Table:
+    """The table as the document it is: a form with no result in it (or a plan in the
+    template's layout) gives targets, never values."""
+    frame = table.observations
+    found = frame.filter(pl.col("status") != "missing").height
+    table.document = classify_grid(rows, found, kind)
+    table.dated = parse_date(" ".join(_text(v) for row in rows[:8] for v in row if v))
+    if table.document.kind not in ("plan", "blank_template"):
+        return table
+    targets = []
+    for r in frame.unique(subset="indicator", keep="first", maintain_order=True).iter_rows(
+            named=True):
+        value, qualifier = r["target_stated"], "≥"
+        if table.document.kind == "plan" and value is None:
+            after = frame.filter((pl.col("indicator") == r["indicator"])
+                                 & (pl.col("phase") == "after") & pl.col("value").is_not_null())
+            if after.is_empty():
+                continue
+            value, qualifier = after["value"][0], after["qualifier"][0] or "≥"
+        if value is not None:
+            targets.append(target_row(r, value, qualifier, r["raw"] or "", r["source"]))
+    table.plan = Plan(targets=targets)
+    table.observations = frame.clear()
+    return table
+
+
+def target_row(base: dict[str, Any], value: float, qualifier: str, raw: str,
+               source: str) -> dict[str, Any]:
+    """One target a plan or a form states, for the unit and period of ``base``."""
+    return {"unit_code": base.get("unit_code") or "", "unit_name": base.get("unit_name") or "",
+            "period": base.get("period") or "", "indicator": base["indicator"],
+            "target": value, "target_qualifier": "≥" if qualifier in ("=", "") else qualifier,
+            "raw": raw, "source": source}
 
 
 def _whose(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: _Layout,

@@ -91,10 +91,34 @@ from ._fields import (
 from ._files import is_synthetic
 from ._headers import classify_header
 from ._model import PEOPLE_SCHEMA, REJECT_SCHEMA, UNIT_COLUMNS, Survey, SurveyFile
-from ._read import is_survey_path, read_surveys, survey_files
+from ._read import is_survey_path, looks_like_survey, read_surveys, survey_files
 
-__all__ = ["ADULT_AGE", "FIELD_VI", "LEVELS", "LOCATION_FIELDS", "MAX_AGE", "MIN_AGE", "NO",
-           "PEOPLE_SCHEMA", "PII_FIELDS", "REJECT_SCHEMA", "SURVEY_FOLDER", "SURVEY_INDICATORS",
-           "SURVEY_SUFFIXES", "UNIT_COLUMNS", "YES", "YESNO_FIELDS", "Survey", "SurveyFile",
-           "aggregate", "classify_header", "compare", "indicators", "is_survey_path",
-           "is_synthetic", "read_surveys", "survey_files"]
+__all__ = [
+    "ADULT_AGE",
+    "FIELD_VI",
+    "LEVELS",
+    "LOCATION_FIELDS",
+    "MAX_AGE",
+    "MIN_AGE",
+    "NO",
+    "PEOPLE_SCHEMA",
+    "PII_FIELDS",
+    "REJECT_SCHEMA",
+    "SURVEY_FOLDER",
+    "SURVEY_INDICATORS",
+    "SURVEY_SUFFIXES",
+    "UNIT_COLUMNS",
+    "YES",
+    "YESNO_FIELDS",
+    "Survey",
+    "SurveyFile",
+    "aggregate",
+    "classify_header",
+    "compare",
+    "indicators",
+    "is_survey_path",
+    "is_synthetic",
+    "looks_like_survey",
+    "read_surveys",
+    "survey_files",
+]

@@ -14,6 +14,7 @@ import polars as pl
 
 from ..contract import SYNTHETIC_MARK
 from ..errors import SourceError
+from ..read import read_grids
 from ..vocab.parse import fold_words
 from ..vocab.rules import Finding
 from ._aggregate import _sums
@@ -26,6 +27,7 @@ from ._fields import (
     YESNO_FIELDS,
 )
 from ._files import _Part, _parts, is_synthetic
+from ._headers import _find_header
 from ._model import PEOPLE_SCHEMA, REJECT_SCHEMA, Survey, SurveyFile, _period_of, _phase_of
 from ._normalise import _normalise
 from ._places import _locate_places
@@ -34,8 +36,8 @@ from ._rejects import _load_error, _reasons, _reject_findings
 
 def survey_files(paths: Iterable[str | Path]) -> list[Path]:
     """Survey files among paths: a folder's ``survey/`` subfolders (or the folder itself when
-    it is named ``survey``), and files given by name that are Parquet or under a survey
-    folder."""
+    it is named ``survey``), and files given by name that are Parquet, under a survey
+    folder, or whose header is a survey's (:func:`looks_like_survey`)."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -46,7 +48,13 @@ def survey_files(paths: Iterable[str | Path]) -> list[Path]:
                     f for f in root.rglob("*") if f.is_file()
                     and f.suffix.lower() in SURVEY_SUFFIXES
                     and not f.name.startswith(("~$", "."))))
-        elif is_survey_path(p):
+            # survey tables elsewhere (a district's folder), known by their headers
+            found.extend(f for f in sorted(p.rglob("*")) if f.is_file()
+                         and f.suffix.lower() in SURVEY_SUFFIXES
+                         and not f.name.startswith(("~$", "."))
+                         and not {SURVEY_FOLDER, "reference"} & set(f.relative_to(p).parts[:-1])
+                         and SURVEY_FOLDER not in p.resolve().parts and looks_like_survey(f))
+        elif looks_like_survey(p):
             found.append(p)
     return list(dict.fromkeys(found))
 
@@ -55,6 +63,21 @@ def is_survey_path(path: Path) -> bool:
     """A file that is survey microdata by its place or kind (not a template table)."""
     path = Path(path)
     return path.suffix.lower() == ".parquet" or SURVEY_FOLDER in path.parent.parts
+
+
+def looks_like_survey(path: Path) -> bool:
+    """A spreadsheet or CSV whose header names the survey's questions (yes/no columns, age,
+    CCCD), wherever it lies: survey microdata, not a template table."""
+    path = Path(path)
+    if is_survey_path(path):
+        return True
+    if path.suffix.lower() not in SURVEY_SUFFIXES:
+        return False
+    try:
+        grids = read_grids(path)
+    except (SourceError, OSError, ValueError):
+        return False
+    return any(_find_header(rows[:40])[0] >= 0 for _, rows in grids)
 
 
 @dataclass(eq=False)

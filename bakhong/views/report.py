@@ -169,6 +169,13 @@ class District(_Report):
             f'<strong>{counts["info"]}</strong> thông tin.</p>'
             + tables.findings(self.findings))
 
+    def plan(self) -> None:
+        """The plans binding the unit: window, deadlines met or missed, targets that differ
+        from the province's template, units left out."""
+        plans = indicators.plans_for(indicators.read_plans(self.data_dir), self.unit_ref.code,
+                                     self.unit_ref.parent_code, self.period)
+        _display_html(tables.plan_section(plans, self.findings))
+
     def sources(self) -> None:
         """The files and sheets every figure came from."""
         if self._no_data():
@@ -233,6 +240,11 @@ class Province(_Report):
 
     def findings_summary(self) -> None:
         _display_html(tables.findings_by_rule(self.findings))
+
+    def plans(self) -> None:
+        """Every plan and instruction of the period: window, deadlines, exclusions."""
+        plans = [p for p in indicators.read_plans(self.data_dir) if p["period"] == self.period]
+        _display_html(tables.plans_overview(plans))
 
 
 def district(unit: str, period: str, data_dir: str | Path | None = None,

@@ -20,7 +20,7 @@ from .. import indicators
 from ..contract import PHASE_VI, SEVERITIES, SEVERITY_VI, Source
 from ..indicators import attained_text, change_text, value_text
 from ..vocab.catalog import load_catalog
-from ..vocab.parse import format_int, format_percent, format_points
+from ..vocab.parse import fold_words, format_date, format_int, format_percent, format_points
 from ..vocab.rules import RULE_NAMES, rules
 
 #: Short Vietnamese names of the rules, for summaries.
@@ -334,3 +334,69 @@ def to_html(frame: pl.DataFrame, caption: str = "", empty: str = "Không có dò
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return (f'<table class="{" ".join(classes)}">{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>{note}")
+
+
+_DOCUMENT_VI = {"plan": "Kế hoạch", "blank_template": "Văn bản hướng dẫn (mẫu trống)"}
+
+
+def _window_text(window: dict | None) -> str:
+    if not window:
+        return "—"
+    start = format_date(window.get("start")) or "…"
+    return f"{start} – {format_date(window.get('end'))}"
+
+
+def plan_section(plans: Sequence[dict], findings: pl.DataFrame) -> str:
+    """A unit's "Kế hoạch" section: per plan binding it, the window, the deadlines (missed
+    where a ``late_report`` finding says so), the targets that differ from the province's
+    template, the units left out."""
+    if not plans:
+        return ('<p class="note">Sở chưa nhận kế hoạch của đơn vị cho kỳ này: kết quả được '
+                "so với chỉ tiêu giao của mẫu báo cáo.</p>")
+    catalog = load_catalog()
+    late = set(findings.filter(pl.col("rule") == "late_report")["unit_code"].to_list()) \
+        if not findings.is_empty() else set()
+    parts = []
+    for p in plans:
+        head = (f"<h3>{esc(_DOCUMENT_VI.get(p['document'], 'Văn bản'))} "
+                f"{esc(p['unit_name'])} {esc(p['period'])}</h3>"
+                f'<p class="note">Tệp {esc(p["file"])}; thời gian triển khai: '
+                f"{esc(_window_text(p.get('window')))}.</p>")
+        rows = []
+        for d in p.get("deadlines", []):
+            state = "Quá hạn" if late and "ket qua" in fold_words(d["what"]) else "—"
+            rows.append([esc(format_date(d["due"])), esc(d["what"]), esc(d["who"] or "—"),
+                         esc(state)])
+        deadlines = _table(["Hạn", "Việc", "Đơn vị thực hiện", "Tình trạng"], rows,
+                           "deadlines") if rows else ""
+        differ = []
+        for t in p.get("targets", []):
+            code = t["indicator"]
+            template = catalog[code].target if code in catalog else None
+            if template is None or abs(template - t["target"]) > 1e-9:
+                differ.append([esc(code), esc(catalog[code].short if code in catalog else ""),
+                               esc(format_percent(t["target"], qualifier=t["target_qualifier"])),
+                               esc(format_percent(template, qualifier="≥")),
+                               esc(where(t["source"]))])
+        targets = _table(["Mã", "Chỉ tiêu", "Kế hoạch", "Mẫu của tỉnh", "Vị trí"], differ,
+                         "plan-targets") if differ else ""
+        excluded = "".join(f"<li>{esc(u['name'])}: {esc(u['reason'])}</li>"
+                           for u in p.get("excluded_units", []))
+        parts.append(head + deadlines + targets + (
+            f"<p>Không triển khai tại:</p><ul>{excluded}</ul>" if excluded else ""))
+    return "".join(parts)
+
+
+def plans_overview(plans: Sequence[dict]) -> str:
+    """The province's plans: per unit its kind of document, window, deadlines, targets of
+    its own and excluded units."""
+    if not plans:
+        return '<p class="note">Chưa có kế hoạch nào trong dữ liệu của kỳ này.</p>'
+    rows = [[esc(p["unit_name"] or "—"), esc(_DOCUMENT_VI.get(p["document"], p["document"])),
+             esc(_window_text(p.get("window"))),
+             esc("; ".join(format_date(d["due"]) for d in p.get("deadlines", [])) or "—"),
+             esc(str(len(p.get("targets", [])))),
+             esc(", ".join(u["name"] for u in p.get("excluded_units", [])) or "—")]
+            for p in plans]
+    return _table(["Đơn vị", "Văn bản", "Thời gian triển khai", "Các hạn", "Số chỉ tiêu nêu",
+                   "Không triển khai tại"], rows, "plans")

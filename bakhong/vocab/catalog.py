@@ -1,9 +1,11 @@
 """The indicator catalog and the targets in force, read from data files.
 
 The criteria, their labels, groups, pillars, populations and 2024 targets live in
-``_data/catalog.toml``; targets of particular plans (Nga Liên's 2023 plan wants 80%
-e-signatures, not 40%) in ``_data/targets.csv``, and an analyst may add more in
-``data/raw/reference/targets.csv``. Nothing here branches on an indicator code.
+``_data/catalog.toml``. The targets of particular plans are read from the plans themselves
+(:mod:`bakhong.read.documents` puts them in force: Nga Liên's 2023 plan wants 80%
+e-signatures, not 40%); an analyst may add targets no plan states in
+``data/raw/reference/targets.csv`` (or the package's ``_data/targets.csv``). Nothing here
+branches on an indicator code.
 """
 
 from __future__ import annotations
@@ -182,7 +184,10 @@ def load_catalog(reference_dir: Path | None = None) -> Catalog:
     --------
     >>> cat = load_catalog()
     >>> cat["TC09"].target, cat.target("TC09", "16159", "2023").value
-    (0.4, 0.8)
+    (0.4, 0.4)
+    >>> row = {"unit_code": "16159", "period": "2023", "indicator": "TC09", "target": "0.8"}
+    >>> cat.with_overrides([row]).target("TC09", "16159", "2023").value
+    0.8
     """
     folder = reference_dir if reference_dir is not None else config.reference_dir()
     path = folder / "targets.csv"

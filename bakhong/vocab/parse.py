@@ -278,3 +278,15 @@ def format_points(delta: float | None) -> str:
         return "—"
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
     return f"{sign}{format_number(abs(delta) * 100, 1)} điểm %"
+
+
+def format_date(iso: str | None) -> str:
+    """An ISO date the way a Vietnamese document writes it.
+
+    >>> format_date("2024-04-20"), format_date(None)
+    ('20/4/2024', '')
+    """
+    if not iso:
+        return ""
+    year, month, day = iso.split("-")
+    return f"{int(day)}/{int(month)}/{year}"

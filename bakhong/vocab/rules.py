@@ -29,6 +29,8 @@ RULE_NAMES = (
     "ratio_over_100", "stated_mismatch", "swapped_ratio", "denominator_implausible",
     "denominator_inconsistent", "regression", "below_target", "target_mismatch", "outlier",
     "related_inconsistent", "incomplete_unit",
+    # documents and time (bakhong.read.documents)
+    "no_results", "late_report", "excluded_unit", "too_few_online_services",
 )
 
 
