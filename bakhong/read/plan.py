@@ -146,7 +146,7 @@ def _deadlines(texts: list[str], sources: list[str], window: dict | None) -> lis
                               r"\s*$", "", plain[start:m.start()])
                 what = _clean(re.sub(r"(?i)^\W*(và|va)\s+", "", what))
                 if start == 0 and i and not re.search(r"[.!?:;]\s*$", texts[i - 1]) and \
-                        len(texts[i - 1]) < 400:
+                        12 < len(texts[i - 1].split()) < 80:
                     what = _clean(f"{texts[i - 1]} {what}")  # a sentence cut by a page
                 found.append({"due": due, "what": what[-220:], "who": _who(texts, i),
                               "source": source})
