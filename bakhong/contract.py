@@ -16,6 +16,7 @@ import polars as pl
 __all__ = [
     "FINDING_SCHEMA", "OBSERVATION_SCHEMA", "PHASES", "PHASE_VI", "QUALIFIERS", "SEVERITIES",
     "SEVERITY_VI", "SYNTHETIC_MARK", "SYNTHETIC_TITLE", "Source", "empty_observations",
+    "of_record",
 ]
 
 #: The tidy observation table (DESIGN.md): one row per unit × period × indicator × phase.
@@ -66,6 +67,14 @@ SYNTHETIC_MARK = "du lieu mo phong"
 
 def empty_observations() -> pl.DataFrame:
     return pl.DataFrame(schema=OBSERVATION_SCHEMA)
+
+
+def of_record(observations: pl.DataFrame) -> pl.DataFrame:
+    """The results of record: one row per unit × period × indicator × phase, without the
+    progress reports' dated rows (``as_of``), which are a series of their own."""
+    if "as_of" not in observations.columns:
+        return observations
+    return observations.filter(pl.col("as_of").is_null())
 
 
 _TEXT = re.compile(r"^(?P<file>.+?):(?P<kind>paragraph|line|row|table) (?P<number>\d+)"

@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from . import config
-from .contract import FINDING_SCHEMA, OBSERVATION_SCHEMA
+from .contract import FINDING_SCHEMA, OBSERVATION_SCHEMA, of_record
 from .vocab.catalog import Catalog, load_catalog
 from .vocab.parse import format_number, format_percent
 from .vocab.provenance import drop_shadowed
@@ -85,6 +85,18 @@ def plans_for(plans: list[dict], unit_code: str, parent_code: str, period: str) 
             and p["unit_code"] in (unit_code, parent_code)]
 
 
+def progress_series(observations: pl.DataFrame, unit_code: str, period: str) -> pl.DataFrame:
+    """A unit's progress reports as one dated series per indicator: as_of, indicator,
+    value, qualifier, target, target_qualifier, source — oldest first."""
+    if "as_of" not in observations.columns:
+        return observations.clear().select("indicator", "value")
+    return observations.filter(
+        (pl.col("unit_code") == unit_code) & (pl.col("period") == period)
+        & pl.col("as_of").is_not_null() & (pl.col("status") == "ok")
+    ).select("as_of", "indicator", "value", "qualifier", "target", "target_qualifier",
+             "source").sort(["indicator", "as_of"])
+
+
 def prefer_real(observations: pl.DataFrame) -> pl.DataFrame:
     """Drop synthetic rows of a unit and period that also has real rows
     (:func:`bakhong.vocab.provenance.drop_shadowed`)."""
@@ -128,6 +140,7 @@ def wide(observations: pl.DataFrame, catalog: Catalog | None = None) -> pl.DataF
                 "group": pl.String, "order": pl.Int64})
     if observations.is_empty():
         observations = pl.DataFrame(schema=OBSERVATION_SCHEMA)
+    observations = of_record(observations)  # a progress report is not the result of record
     key = ["unit_code", "period", "indicator"]
     ok = pl.col("status") == "ok"
 
@@ -180,7 +193,7 @@ def province(observations: pl.DataFrame, findings: pl.DataFrame | None = None,
     catalog = catalog or load_catalog()
     bad = _bad_denominators(findings)
     rows: list[dict[str, Any]] = []
-    obs = observations.filter(pl.col("status") == "ok")
+    obs = of_record(observations).filter(pl.col("status") == "ok")
     for (code, period, phase_name), group in obs.group_by(
             ["indicator", "period", "phase"], maintain_order=True):
         units = group.height

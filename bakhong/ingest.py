@@ -22,7 +22,7 @@ from . import config
 from .checks import check, load_paths
 from .contract import Source
 from .read import Table, source_files
-from .read.documents import is_document, plan_targets
+from .read.documents import is_document, plan_records, plan_targets
 from .survey import Survey, SurveyFile
 from .vocab.rules import Finding
 
@@ -92,15 +92,6 @@ def ingest(raw: Path | None = None, out: Path | None = None,
     return manifest
 
 
-def _plans(documents: list[Table]) -> list[dict[str, Any]]:
-    """Each plan or instruction read: its unit, period, kind and what it says."""
-    return [{"file": t.path.name, "unit_code": t.unit.code if t.unit else "",
-             "unit_name": t.unit.name if t.unit else "", "period": t.period,
-             "document": t.document.kind, "reason": t.document.reason, "dated": t.dated,
-             "synthetic": t.synthetic, **(t.plan.as_dict() if t.plan else {})}
-            for t in sorted(documents, key=lambda t: t.path.name)]
-
-
 def _manifest(raw: Path, files: list[Path], tables: list[Table], problems: list[Finding],
               observations: pl.DataFrame, findings: pl.DataFrame, survey: Survey | None
               ) -> dict[str, Any]:
@@ -167,7 +158,7 @@ def _write(out: Path, outputs: list[str], manifest: dict[str, Any],
         findings.write_parquet(staging / "findings.parquet")
         plan_targets(documents).write_parquet(staging / "targets.parquet")
         (staging / "plans.json").write_text(json.dumps(
-            _plans(documents), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            plan_records(documents), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         if survey is not None:
             survey.quality.write_parquet(staging / "survey_quality.parquet")
             survey.rejects.sort(["file", "sheet", "row", "column"]).write_parquet(

@@ -23,13 +23,18 @@ from bakhong.checks import check, check_paths, load_paths
 from bakhong.read import read_source
 from bakhong.read.kind import classify_text
 
-SEEDS = ROOT.parent / "shared" / "seeds"
+RAW = ROOT / "data" / "raw"
+#: the seeds as bundled (data/raw/README.md): 000–003 copied as received, 004 transcribed
+SEEDS = {"000": RAW / "plans" / "ngoc-lac-ke-hoach-2024.txt",
+         "001": RAW / "plans" / "yen-dinh-ke-hoach-2024.txt",
+         "002": RAW / "plans" / "nga-lien-ke-hoach-2023.txt",
+         "003": RAW / "plans" / "dong-hai-huong-dan-2024.txt",
+         "004": RAW / "narrative" / "thuong-xuan-2024.md"}
 
 
 def _seed(number: str) -> Path:
-    found = sorted(SEEDS.glob(f"{number}_*.txt"))
-    assert found, f"seed {number} is missing from {SEEDS}"
-    return found[0]
+    assert SEEDS[number].is_file(), f"seed {number} is missing: {SEEDS[number]}"
+    return SEEDS[number]
 
 
 def show(path: Path, *extra: str) -> dict:
@@ -354,3 +359,78 @@ def pl_read(path: Path):
     import polars as pl
 
     return pl.read_parquet(path)
+
+
+WEEKLY = """UBND HUYỆN NGA SƠN
+UBND XÃ NGA LIÊN
+BÁO CÁO TIẾN ĐỘ
+Triển khai mô hình “3 KHÔNG” năm 2023 (DỮ LIỆU MÔ PHỎNG)
+Tính đến ngày {day}/{month}/2023:
+- Tỷ lệ người dân trong độ tuổi trưởng thành có điện thoại thông minh đạt {phone}%.
+- Tỷ lệ người dân được cấp tài khoản định danh điện tử đạt {vneid}%.
+"""
+
+
+def _weekly(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    weeks = [(16, 6, 55, 40), (23, 6, 62, 51), (7, 7, 71, 66)]
+    paths = []
+    for day, month, phone, vneid in weeks:
+        path = folder / f"tien-do-nga-lien-{day:02d}-{month:02d}.md"
+        path.write_text(WEEKLY.format(day=day, month=month, phone=phone, vneid=vneid),
+                        encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_progress_reports_are_one_dated_series_against_the_plan(tmp_path):
+    import polars as pl
+
+    from bakhong import indicators
+    from bakhong.views import charts
+
+    raw = tmp_path / "project" / "data" / "raw"
+    _weekly(raw / "progress")
+    (raw / "plans").mkdir(parents=True)
+    shutil.copy(_seed("002"), raw / "plans" / "nga-lien-ke-hoach-2023.txt")
+    observations, findings = check_paths([raw])
+    series = indicators.progress_series(observations, "16159", "2023")
+    assert series.filter(indicator="TC06")["as_of"].to_list() == [
+        "2023-06-16", "2023-06-23", "2023-07-07"]
+    assert series.filter(indicator="TC06")["value"].to_list() == [0.55, 0.62, 0.71]
+    # judged by the plan (80%), and never merged into one result nor called duplicates
+    assert set(series["target"]) == {0.8}
+    assert findings.filter(pl.col("rule").is_in(["duplicate", "related_inconsistent"])).is_empty()
+    assert indicators.wide(observations).filter(unit_code="16159").is_empty()
+    plan = next(p for p in indicators.read_plans(_ingested(raw)) if p["unit_code"] == "16159")
+    figure = charts.progress(series, plan["window"])
+    lines = [t for t in figure.data if t.mode == "lines+markers"]
+    assert lines[0].x == ("2023-06-16", "2023-06-23", "2023-07-07")
+    assert any("Chỉ tiêu TC06: 80%" in t.name for t in figure.data)
+    assert figure.layout.shapes[0].x1 == "2023-07-30"  # the plan's window, shaded
+
+
+def _ingested(raw: Path) -> Path:
+    from bakhong.ingest import ingest
+
+    out = raw.parent / "processed"
+    ingest(raw, out)
+    return out
+
+
+def test_the_explorer_shows_a_units_progress_series(tmp_path):
+    import bakhong
+
+    root = tmp_path / "project"
+    raw = root / "data" / "raw"
+    _weekly(raw / "progress")
+    (raw / "plans").mkdir(parents=True)
+    shutil.copy(_seed("002"), raw / "plans" / "nga-lien-ke-hoach-2023.txt")
+    shutil.copy(THUONG_XUAN, raw / THUONG_XUAN.name)
+    _ingested(raw)
+    ex = bakhong.explore(root=root, period="2024", interactive=True)
+    assert ex.progress_box is not None  # some unit sent progress reports
+    assert ex.progress_figure() is None  # none of 2024
+    ex.controls.period.value = "2023"
+    figure = ex.progress_figure()
+    assert figure is not None and "Nga Liên" in figure.layout.title.text

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from .. import survey as survey_mod
+from ..contract import of_record
 from ..read import Table, read_tables
 from ..vocab import rules as fnd
 from ..vocab.catalog import Catalog, load_catalog
@@ -34,6 +35,9 @@ def check(observations: pl.DataFrame, load_findings: Iterable[Finding] = (),
     tables = observations.filter(pl.col("origin").fill_null("") != "survey") \
         if "origin" in observations.columns else observations
     found += cell_findings(tables, catalog)
+    # a progress report's figures (``as_of``) are checked cell by cell; the results of
+    # record (one row per unit, indicator and phase) are what units are compared on
+    tables = of_record(tables)
     found += pair_findings(tables, catalog)
     for rule in fnd.rules().values():
         if rule.scope == "unit":

@@ -117,10 +117,17 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
     problems.extend(f for _, _, f in real_beats_synthetic(
         broken_synthetic, key=lambda b: b[:2], synthetic=lambda b: True, real=real))
     documents = [t for t in tables if is_document(t)]
+    # progress reports are a dated series (``as_of``), never merged with the results
+    progress = [t for t in tables if t.document.kind == "progress"]
     problems.extend(document_findings(tables))
-    tables, duplicates = resolve_duplicates([t for t in tables if not is_document(t)], catalog)
-    for table in tables + documents:
+    tables, duplicates = resolve_duplicates(
+        [t for t in tables if not is_document(t) and t.document.kind != "progress"], catalog)
+    for table in tables + documents + progress:
         problems.extend(table.findings)
     problems.extend(duplicates)
     observations, related = combine(tables, catalog)
-    return apply_targets(observations, documents), problems + related, tables + documents
+    if progress:
+        observations = pl.concat([observations, *(t.observations for t in progress)],
+                                 how="diagonal_relaxed")
+    return (apply_targets(observations, documents), problems + related,
+            tables + documents + progress)

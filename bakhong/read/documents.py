@@ -19,7 +19,6 @@ from typing import Any
 import polars as pl
 
 from ..contract import Source
-from ..errors import UnknownUnitError
 from ..vocab import rules as fnd
 from ..vocab import units as units_mod
 from ..vocab.parse import fold, format_date
@@ -66,13 +65,6 @@ def plan_targets(documents: list[Table]) -> pl.DataFrame:
     return pl.DataFrame(list(rows.values()), schema=schema)
 
 
-def _parent(code: str) -> str:
-    try:
-        return units_mod.by_code(code).parent_code
-    except UnknownUnitError:  # a code outside the reference has no parent
-        return ""
-
-
 def apply_targets(observations: pl.DataFrame, documents: list[Table]) -> pl.DataFrame:
     """The observations with the plans' targets in force (see the module docstring)."""
     targets = plan_targets(documents)
@@ -84,7 +76,8 @@ def apply_targets(observations: pl.DataFrame, documents: list[Table]) -> pl.Data
         pl.col("unit_code").alias("_parent"), "period", "indicator",
         pl.col("target").alias("_dt"), pl.col("target_qualifier").alias("_dq"),
         pl.col("target_source").alias("_ds"))
-    parents = {c: _parent(c) for c in observations["unit_code"].unique().to_list() if c}
+    parents = {c: units_mod.parent_code(c)
+               for c in observations["unit_code"].unique().to_list() if c}
     out = observations.with_columns(
         pl.col("unit_code").replace_strict(parents, default="").alias("_parent")
     ).join(own.rename({"target": "_ot", "target_qualifier": "_oq", "target_source": "_os"}),
@@ -98,6 +91,16 @@ def apply_targets(observations: pl.DataFrame, documents: list[Table]) -> pl.Data
     ).select(observations.columns)
 
 
+def plan_records(documents: list[Table]) -> list[dict[str, Any]]:
+    """Each plan or instruction read, as written to ``plans.json``: its file, unit, period,
+    kind and reason, date, and what it says."""
+    return [{"file": t.path.name, "unit_code": t.unit.code if t.unit else "",
+             "unit_name": t.unit.name if t.unit else "", "period": t.period,
+             "document": t.document.kind, "reason": t.document.reason, "dated": t.dated,
+             "synthetic": t.synthetic, **(t.plan.as_dict() if t.plan else {})}
+            for t in sorted(documents, key=lambda t: t.path.name)]
+
+
 def _record(table: Table, source: str) -> dict[str, Any]:
     return {"unit_code": table.unit.code if table.unit else "",
             "unit_name": table.unit.name if table.unit else "", "period": table.period,
@@ -109,7 +112,8 @@ def _binds(plan_table: Table, unit_code: str) -> bool:
     if plan_table.unit is None:
         return False
     return plan_table.unit.code == unit_code or (
-        plan_table.unit.level == "district" and _parent(unit_code) == plan_table.unit.code)
+        plan_table.unit.level == "district"
+        and units_mod.parent_code(unit_code) == plan_table.unit.code)
 
 
 def _results_deadline(plan_table: Table) -> dict[str, str] | None:

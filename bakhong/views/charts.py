@@ -25,7 +25,7 @@ import polars as pl
 from ..contract import SYNTHETIC_TITLE
 from ..indicators import attained_text, attains, value_text
 from ..vocab.catalog import load_catalog
-from ..vocab.parse import format_percent
+from ..vocab.parse import format_date, format_percent
 
 FONT = "'Segoe UI', 'Noto Sans', 'Helvetica Neue', Arial, sans-serif"
 COLOURS = {"before": "#9aa5b1", "after": "#1f5fa8", "target": "#c0392b", "other": "#c9d1da",
@@ -109,6 +109,46 @@ def before_after(table: pl.DataFrame, group: str, title: str | None = None) -> g
                            xref="paper", yref="paper", x=0, y=-0.02, yanchor="top",
                            showarrow=False, font={"size": 11, "color": "#52606d"})
     return _layout(fig, title or GROUP_TITLES.get(group, group), 120 + 46 * rows.height)
+
+
+_SERIES_COLOURS = ("#1f5fa8", "#2f9e44", "#e67700", "#862e9c", "#0b7285", "#c2255c")
+
+
+def progress(series: pl.DataFrame, window: dict | None = None,
+             title: str = "Tiến độ theo các báo cáo định kỳ") -> go.Figure:
+    """A unit's progress reports: one line per indicator over the dates they count to, its
+    target dashed in the same colour, the plan's rollout window shaded.
+    ``series`` is :func:`indicators.progress_series`."""
+    catalog = load_catalog()
+    fig = go.Figure()
+    codes = list(dict.fromkeys(series["indicator"].to_list()))
+    dates = sorted(set(series["as_of"].to_list()))
+    for n, code in enumerate(codes):
+        rows = series.filter(pl.col("indicator") == code)
+        colour = _SERIES_COLOURS[n % len(_SERIES_COLOURS)]
+        name = f"{code} {catalog[code].short}" if code in catalog else code
+        text = [f"{plain(name)}<br>Tính đến {format_date(d)}: "
+                f"{format_percent(v, qualifier=q or '=')}"
+                for d, v, q in rows.select("as_of", "value", "qualifier").iter_rows()]
+        fig.add_trace(go.Scatter(x=rows["as_of"].to_list(),
+                                 y=[_pct(v) for v in rows["value"].to_list()],
+                                 mode="lines+markers", name=plain(name), customdata=text,
+                                 hovertemplate="%{customdata}<extra></extra>",
+                                 line={"color": colour, "width": 3}))
+        target = next((t for t in rows["target"].to_list() if t is not None), None)
+        if target is not None and dates:
+            fig.add_trace(go.Scatter(
+                x=[dates[0], dates[-1]], y=[_pct(target)] * 2, mode="lines",
+                name=f"Chỉ tiêu {code}: {format_percent(target, qualifier='≥')}",
+                line={"color": colour, "dash": "dash", "width": 1.5}, hoverinfo="name"))
+    if window and window.get("end"):
+        fig.add_vrect(x0=window.get("start") or (dates[0] if dates else window["end"]),
+                      x1=window["end"], fillcolor="#e7f5ff", opacity=0.5, line_width=0,
+                      layer="below", annotation_text="Thời gian triển khai theo kế hoạch",
+                      annotation_position="top left")
+    fig.update_yaxes(range=[0, 104], ticksuffix="%", gridcolor="#e4e7eb", fixedrange=True)
+    fig.update_xaxes(type="date", tickformat="%d/%m/%Y", fixedrange=True)
+    return _layout(fig, title, 420)
 
 
 def standing(ranks: pl.DataFrame, unit_code: str, codes: list[str] | None = None,

@@ -169,12 +169,26 @@ class District(_Report):
             f'<strong>{counts["info"]}</strong> thông tin.</p>'
             + tables.findings(self.findings))
 
+    def _plans(self) -> list[dict]:
+        return indicators.plans_for(indicators.read_plans(self.data_dir), self.unit_ref.code,
+                                    self.unit_ref.parent_code, self.period)
+
     def plan(self) -> None:
         """The plans binding the unit: window, deadlines met or missed, targets that differ
         from the province's template, units left out."""
-        plans = indicators.plans_for(indicators.read_plans(self.data_dir), self.unit_ref.code,
-                                     self.unit_ref.parent_code, self.period)
-        _display_html(tables.plan_section(plans, self.findings))
+        _display_html(tables.plan_section(self._plans(), self.findings))
+
+    def progress(self) -> None:
+        """The unit's progress reports as a dated series per indicator, against its targets
+        and the plan's rollout window."""
+        series = indicators.progress_series(self.observations, self.unit_ref.code,
+                                            self.period)
+        if series.is_empty():
+            _display_html('<p class="note">Đơn vị không gửi báo cáo tiến độ định kỳ trong kỳ '
+                          "này.</p>")
+            return
+        window = next((p["window"] for p in self._plans() if p.get("window")), None)
+        self._figure(charts.progress(series, window), "progress")
 
     def sources(self) -> None:
         """The files and sheets every figure came from."""

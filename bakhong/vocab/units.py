@@ -113,6 +113,14 @@ _SYNTHETIC_CODE = re.compile(r"(\d{3})-(\d{2,3})")
 _SYNTHETIC_NAME = re.compile(r"\bmo phong (\d{2,3})\b")
 
 
+def parent_code(code: str) -> str:
+    """The code of the district a unit lies in; "" for a district, or a code not known."""
+    try:
+        return by_code(code).parent_code
+    except UnknownUnitError:
+        return ""
+
+
 def synthetic_commune(district_code: str, number: int) -> Unit:
     """The ``number``-th synthetic commune of a district (DỮ LIỆU MÔ PHỎNG)."""
     parent = next((u for u in units() if u.code == str(district_code)

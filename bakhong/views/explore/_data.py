@@ -6,7 +6,7 @@ selection.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +14,7 @@ import polars as pl
 from ... import config
 from ...contract import PHASE_VI
 from ...errors import UnknownUnitError, UsageError
-from ...indicators import attains, prefer_real, read_processed, wide
+from ...indicators import attains, prefer_real, read_plans, read_processed, wide
 from ...vocab import units as units_mod
 from ...vocab.catalog import Catalog, load_catalog
 from ...vocab.provenance import drop_shadowed
@@ -39,10 +39,14 @@ class Data:
     origin: str
     root: Path
     catalog: Catalog
+    #: the plans and instructions read (``plans.json``): windows, deadlines, targets
+    plans: list[dict] = field(default_factory=list)
 
     @property
     def periods(self) -> list[str]:
-        return sorted(p for p in self.table["period"].unique().to_list() if p)
+        """The periods with results, or with progress reports only."""
+        found = set(self.table["period"].to_list()) | set(self.observations["period"].to_list())
+        return sorted(p for p in found if p)
 
 
 def _table(observations: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
@@ -64,21 +68,25 @@ def load_data(root: Path | None = None) -> Data:
     processed = config.processed_dir(root)
     if (processed / "observations.parquet").is_file():
         observations, findings = read_processed(processed)
+        plans = read_plans(processed)
         origin = f"{processed} (bakhong ingest)"
     else:
         from ...checks import check
         from ...read import read_tables, table_files
+        from ...read.documents import is_document, plan_records
 
         raw = config.raw_dir(root)
         files = table_files([raw]) if raw.is_dir() else []
-        observations, problems, _ = read_tables(files)
+        observations, problems, tables = read_tables(files)
+        plans = plan_records([t for t in tables if is_document(t)])
         findings = check(observations, problems)
         observations = prefer_real(observations)
         origin = f"{raw} (đọc trực tiếp; chạy `bakhong ingest` để mở nhanh hơn)"
     if findings.is_empty():
         findings = pl.DataFrame(schema=FINDING_SCHEMA)
     findings = drop_shadowed(findings, by=observations)
-    return Data(observations, findings, _table(observations, catalog), origin, root, catalog)
+    return Data(observations, findings, _table(observations, catalog), origin, root, catalog,
+                plans)
 
 
 @dataclass(frozen=True)

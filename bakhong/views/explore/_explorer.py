@@ -19,6 +19,7 @@ from ...contract import SYNTHETIC_TITLE
 from ...errors import UsageError
 from ...vocab.catalog import Catalog, load_catalog
 from ...vocab.rules import SEVERITIES, SEVERITY_VI
+from ...vocab.units import parent_code
 from ._data import (
     PHASE_LABEL,
     PHASE_SLUG,
@@ -83,6 +84,8 @@ class Explorer:
     widget: Any
     catalog: Catalog
     timings: dict[str, float] = field(default_factory=dict)
+    #: an ipywidgets Output under the charts: the progress reports' series, when any
+    progress_box: Any = None
     _quiet: bool = False
     _spec: dict[str, Any] = field(default_factory=dict)
     _parts: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -168,11 +171,41 @@ class Explorer:
             self._spec = new
             self._draw_findings()
             self._draw_header()
+            self._draw_progress()
         except Exception as exc:  # a callback error would otherwise vanish into the log
             self.status.value = (f"<span style='color:#c62828'>Lỗi khi cập nhật: "
                                  f"{html.escape(f'{type(exc).__name__}: {exc}')}</span>")
             raise
         self.timings["last_change"] = time.perf_counter() - started
+
+    def progress_figure(self) -> Any | None:
+        """The progress reports' series (line per indicator, targets, the plan's window) of
+        the first selected unit that sent any; None when none did."""
+        from ... import indicators
+        from .. import charts
+
+        s = self.selection
+        dated = self.data.observations.filter((pl.col("period") == s.period)
+                                              & pl.col("as_of").is_not_null())
+        codes = list(s.units) or dated["unit_code"].unique().sort().to_list()
+        for code in codes:
+            series = indicators.progress_series(self.data.observations, code, s.period)
+            if series.is_empty():
+                continue
+            unit = self.data.observations.filter(pl.col("unit_code") == code)["unit_name"][0]
+            window = next((p["window"] for p in indicators.plans_for(
+                self.data.plans, code, parent_code(code), s.period) if p.get("window")), None)
+            return charts.progress(series, window, f"Tiến độ theo báo cáo định kỳ — {unit}")
+        return None
+
+    def _draw_progress(self) -> None:
+        if self.progress_box is None:
+            return
+        figure = self.progress_figure()
+        self.progress_box.clear_output()
+        if figure is not None:
+            with self.progress_box:
+                figure.show(config={"displayModeBar": False})
 
     def _draw_findings(self) -> None:
         from ..tables import findings_table, to_html
@@ -316,10 +349,13 @@ def _build(data: Data, selection: Selection, export_dir: Path) -> Explorer:
     # one widget for the three charts: each FigureWidget ships plotly's 5 MB widget bundle
     # to the browser, so three of them took 25 s to appear instead of 5
     explorer.figure = go.FigureWidget(explorer._spec)
+    if "as_of" in data.observations.columns and data.observations["as_of"].is_not_null().any():
+        explorer.progress_box = w.Output()  # only when some unit sent progress reports
     explorer.widget = w.VBox([
         header,
         w.HBox([w.VBox([period, indicator, phase, w.HBox([synthetic])]), units]),
         explorer.figure,
+        *([explorer.progress_box] if explorer.progress_box is not None else []),
         w.HBox([sort_by, descending, only]),
         findings_box,
         w.HBox([folder, export]),
@@ -332,6 +368,7 @@ def _build(data: Data, selection: Selection, export_dir: Path) -> Explorer:
     export.on_click(explorer._on_export)
     explorer._draw_findings()
     explorer._draw_header()
+    explorer._draw_progress()
     explorer.timings["open"] = time.perf_counter() - started
     return explorer
 
