@@ -195,7 +195,7 @@ def _blank_form(path: Path) -> Path:
                "Sau triển khai", "Hồ sơ minh chứng"])
     ws.append([1, "Lãnh đạo, cán bộ, công chức cấp xã chỉ đạo, điều hành, xử lý công việc "
                   "hoàn toàn trên môi trường điện tử", "100%", None, None, None])
-    ws.append([6, "Tỷ lệ người dân có điện thoại thông minh", "80% trở lên", None, None, None])
+    ws.append([6, "Tỷ lệ người dân có điện thoại thông minh", "80% trở lên", "%", "____", None])
     ws.append([7, "Tỷ lệ người dân từ 15 tuổi trở lên có tài khoản giao dịch tại ngân hàng",
                "75% trở lên", None, None, None])
     wb.save(path)
@@ -434,3 +434,22 @@ def test_the_explorer_shows_a_units_progress_series(tmp_path):
     ex.controls.period.value = "2023"
     figure = ex.progress_figure()
     assert figure is not None and "Nga Liên" in figure.layout.title.text
+
+
+def _plan_doc(folder: Path, name: str, signed: str, target: int) -> Path:
+    return _docx(folder / name, [
+        "UBND HUYỆN YÊN ĐỊNH", f"Yên Định, ngày {signed} năm 2024", "KẾ HOẠCH",
+        "Nhân rộng mô hình “3 KHÔNG” năm 2024 (DỮ LIỆU MÔ PHỎNG)",
+        f"Tỷ lệ người dân có điện thoại thông minh đạt {target}% trở lên."])
+
+
+def test_a_later_district_plan_binds_its_communes(tmp_path):
+    _plan_doc(tmp_path, "b-ke-hoach-dau-nam.docx", "05 tháng 1", 85)
+    _plan_doc(tmp_path, "a-ke-hoach-dieu-chinh.docx", "10 tháng 4", 90)  # later, named first
+    _result(tmp_path, "Định Hưng", 10, 5, "05")
+    observations, findings = check_paths([tmp_path])
+    tc06 = observations.filter(indicator="TC06", unit_name="Định Hưng")
+    assert tc06["target"].to_list() == [0.9]
+    assert "a-ke-hoach-dieu-chinh.docx" in tc06["target_source"][0]
+    missed = findings.filter(rule="below_target", indicator="TC06")
+    assert missed["unit_name"].to_list() == ["Định Hưng"] and "90%" in missed["message"][0]

@@ -84,7 +84,7 @@ def read_narrative_table(path: str | Path, unit: str | None = None, period: str 
                               s.parsed.qualifier, s.raw, s.source)
                    for s in _best_per_indicator(plan_read.statements)
                    if s.parsed.value is not None]
-        plan = read_plan(texts, sources, targets, found, period)
+        plan = read_plan(texts, sources, targets, found)
         return Table(path, found, period, narrative.synthetic, empty_observations(), problems,
                      document=document, plan=plan, dated=dated)
     if not narrative.statements and not narrative.review:

@@ -130,7 +130,7 @@ def _who(texts: list[str], index: int) -> str:
     return ""
 
 
-def _deadlines(texts: list[str], sources: list[str], window: dict | None) -> list[dict]:
+def _deadlines(texts: list[str], sources: list[str]) -> list[dict]:
     found: list[dict[str, str]] = []
     for i, (text, source) in enumerate(zip(texts, sources, strict=True)):
         plain = nfc(text.replace("*", ""))
@@ -154,8 +154,7 @@ def _deadlines(texts: list[str], sources: list[str], window: dict | None) -> lis
     return found
 
 
-def _excluded(texts: list[str], sources: list[str], unit: Unit | None,
-              period: str) -> list[dict[str, str]]:
+def _excluded(texts: list[str], sources: list[str], unit: Unit | None) -> list[dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for text, source in zip(texts, sources, strict=True):
         folded = fold(text.replace("*", ""))
@@ -190,7 +189,7 @@ def _commune(name: str, parent: Unit | None) -> Unit | None:
     return None
 
 
-def _services(texts: list[str], sources: list[str]) -> tuple[int | None, list[str], str]:
+def _services(texts: list[str]) -> tuple[int | None, list[str]]:
     minimum: int | None = None
     named: list[str] = []
     for i, text in enumerate(texts):
@@ -201,7 +200,7 @@ def _services(texts: list[str], sources: list[str]) -> tuple[int | None, list[st
         n = _NAMED_SERVICES.search(folded)
         if n and not named and int(n.group(1)) <= 10:
             named = [_clean(t) for t in texts[i + 1:i + 1 + int(n.group(1))]]
-    return minimum, named, ""
+    return minimum, named
 
 
 def _activities(texts: list[str], sources: list[str]) -> list[dict[str, str]]:
@@ -244,13 +243,13 @@ def _reporting(texts: list[str], sources: list[str]) -> list[dict[str, Any]]:
 
 
 def read_plan(texts: list[str], sources: list[str], targets: list[dict[str, Any]],
-              unit: Unit | None, period: str) -> Plan:
+              unit: Unit | None) -> Plan:
     """A plan from its blocks' texts and sources, and the targets its statements gave."""
     window = _window(texts, sources)
-    minimum, named, _ = _services(texts, sources)
+    minimum, named = _services(texts)
     return Plan(targets=targets, window=window,
-                deadlines=_deadlines(texts, sources, window),
-                excluded_units=_excluded(texts, sources, unit, period),
+                deadlines=_deadlines(texts, sources),
+                excluded_units=_excluded(texts, sources, unit),
                 min_online_services=minimum, online_services=named,
                 activities=_activities(texts, sources), steps=_steps(texts, sources),
                 reporting=_reporting(texts, sources))

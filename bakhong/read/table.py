@@ -305,7 +305,9 @@ def _as_document(table: Table, rows: Sequence[Sequence[Any]], kind: str | None) 
     """The table as the document it is: a form with no result in it (or a plan in the
     template's layout) gives targets, never values."""
     frame = table.observations
-    found = frame.filter(pl.col("status") != "missing").height
+    # a form's placeholders ("%", "____", "…") are not figures; words ("đang cập nhật") are
+    found = frame.filter((pl.col("status") == "ok") | (
+        (pl.col("status") == "unparseable") & pl.col("raw").str.contains(r"[^\W\d_]"))).height
     table.document = classify_grid(rows, found, kind)
     table.dated = parse_date(" ".join(_text(v) for row in rows[:8] for v in row if v))
     if table.document.kind not in ("plan", "blank_template"):
