@@ -416,12 +416,47 @@ def _add_synth_survey(sub: Any) -> None:
     svy.set_defaults(func=_cmd_synth_survey)
 
 
+def _cmd_units(args: argparse.Namespace) -> int:
+    from .vocab import units as units_mod
+
+    found = units_mod.lookup(args.query, period=args.period, level=args.level,
+                             limit=args.limit)
+    if args.json:
+        _print_json([units_mod.as_record(u) for u in found])
+        return 0
+    if not found:
+        print("Không tìm thấy đơn vị nào.")
+        return 1
+    for unit in found:
+        record = units_mod.as_record(unit)
+        line = f"{unit.code:<6} {unit.full_name:<32} {_LEVEL_VI[unit.level]:<9} {unit.lifetime}"
+        if record["predecessors"]:
+            line += "  ← " + ", ".join(p["name"] for p in record["predecessors"])
+        if record["successors"]:
+            line += "  → " + ", ".join(s["name"] for s in record["successors"])
+        print(line)
+    return 0
+
+
+_LEVEL_VI = {"province": "tỉnh", "district": "cấp huyện", "commune": "cấp xã"}
+
+
+def _add_units(sub: Any) -> None:
+    uni = sub.add_parser("units", help="tra cứu đơn vị hành chính theo thời gian")
+    uni.add_argument("query", nargs="?", help="tên hoặc mã đơn vị (bỏ trống: tất cả)")
+    uni.add_argument("--period", help="kỳ (năm): đơn vị tồn tại trong kỳ đó")
+    uni.add_argument("--level", choices=("province", "district", "commune"))
+    uni.add_argument("--limit", type=int, default=20, help="số đơn vị tối đa (mặc định 20)")
+    uni.add_argument("--json", action="store_true")
+    uni.set_defaults(func=_cmd_units)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bakhong",
                      description="Đánh giá mô hình “3 KHÔNG” — nạp, kiểm tra, báo cáo.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in (_add_show, _add_check, _add_synth, _add_annotate, _add_ingest, _add_deliver,
-                _add_batch, _add_synth_survey):  # the order of --help
+                _add_batch, _add_synth_survey, _add_units):  # the order of --help
         add(sub)
     return parser
 

@@ -257,10 +257,10 @@ class _Reader:
 _YEAR = re.compile(r"\bnam\s*(20\d\d)\b")
 
 
-def _unit_of(blocks: list[_Block]) -> tuple[str, Unit | None]:
+def _unit_of(blocks: list[_Block], period: str = "") -> tuple[str, Unit | None]:
     head = [b.text for b in blocks[:15]]
     titled = [(text, unit) for text in head[:3]
-              if (unit := units_mod.find_in_text(text)) is not None]
+              if (unit := units_mod.find_in_text(text, period or None)) is not None]
     # the title: "UBND HUYỆN THƯỜNG XUÂN", "XÃ NGA LIÊN"; under "UBND HUYỆN NGA SƠN" the
     # commune that writes ("UBND XÃ NGA LIÊN") is the unit
     for text, unit in titled:
@@ -271,25 +271,25 @@ def _unit_of(blocks: list[_Block]) -> tuple[str, Unit | None]:
     for text in head:
         folded = fold_words(text)
         if re.search(r"\b(ubnd|uy ban nhan dan|ban chi dao)\b", folded):
-            unit = units_mod.find_in_text(text)
+            unit = units_mod.find_in_text(text, period or None)
             if unit is not None:
                 return text, unit
     for text in head:
         m = re.match(r"^\s*([^,\d]{3,40}?),\s*ng[aà]y", text, re.I)
         if m:
             try:
-                return m.group(1), units_mod.match(m.group(1))
+                return m.group(1), units_mod.match(m.group(1), period=period or None)
             except UnknownUnitError:
                 pass
     for text in head:
-        unit = units_mod.find_in_text(text)
+        unit = units_mod.find_in_text(text, period or None)
         if unit is not None:
             return text, unit
     for block in blocks:
         m = re.search(r"tren dia ban ((?:huyen|thi xa|thanh pho|xa|phuong|thi tran) \w+ \w+)",
                       fold_words(block.text))
         if m:
-            unit = units_mod.find_in_text(m.group(1))
+            unit = units_mod.find_in_text(m.group(1), period or None)
             if unit is not None:
                 return block.text, unit
     return "", None
@@ -326,8 +326,8 @@ def read_narrative(path: str | Path, catalog: Catalog | None = None,
     path = Path(path)
     catalog = catalog or load_catalog()
     blocks = read_blocks(path)
-    unit_text, unit = _unit_of(blocks)
     period = _period_of(blocks, path)
+    unit_text, unit = _unit_of(blocks, period)
     synthetic = any(SYNTHETIC_MARK in fold_words(b.text) for b in blocks[:20])
     reader = _Reader(path, blocks, period, catalog, targets)
     reader.run()

@@ -21,7 +21,7 @@ from ..vocab.rules import Finding
 from .kind import classify_text
 from .narrative import Statement, read_narrative
 from .plan import parse_date, read_plan
-from .table import Table, observation_row, target_row, unit_from_filename
+from .table import Table, observation_row, out_of_period, target_row, unit_from_filename
 
 
 def _statement_row(base: dict[str, Any], s: Statement, catalog: Catalog) -> dict[str, Any]:
@@ -60,13 +60,14 @@ def read_narrative_table(path: str | Path, unit: str | None = None, period: str 
     catalog = catalog or load_catalog()
     narrative = read_narrative(path, catalog)
     problems: list[Finding] = []
-    found = narrative.unit or unit_from_filename(path)
+    period = narrative.period or (period or "")
+    found = narrative.unit or unit_from_filename(path, period)
     if found is None and unit:
         try:
-            found = units_mod.match(unit)
+            found = units_mod.match(unit, period=period or None)
         except UnknownUnitError as exc:
             problems.append(fnd.make("unknown_unit", {"detail": str(exc)}, source=path.name))
-    period = narrative.period or (period or "")
+    out_of_period(found, period, path.name, problems)
     if found is None and not problems:
         name = narrative.unit_text or path.stem
         problems.append(fnd.make(

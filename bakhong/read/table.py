@@ -141,8 +141,21 @@ def _title_text(rows: Sequence[Sequence[Any]], upto: int) -> list[tuple[int, int
             for c, v in enumerate(rows[r]) if v not in (None, "")]
 
 
-def _unit_from_title(cells: list[tuple[int, int, str]],
-                     rows: Sequence[Sequence[Any]]) -> tuple[str | None, Unit | None]:
+def out_of_period(unit: Unit | None, period: str, source: str,
+                  problems: list[Finding]) -> None:
+    """A unit named in a file of a period it did not exist in (huyện Thường Xuân in 2026,
+    Phường Hạc Thành in 2024) is a ``unit_out_of_period`` problem."""
+    if unit is None or not period or unit.alive(period):
+        return
+    after = [units_mod.by_code(c, "2026").full_name for c in unit.successors]
+    hint = f"; từ 1/7/2025 là {', '.join(after)}" if after else ""
+    problems.append(fnd.make("unit_out_of_period", {
+        "detail": f"{unit.full_name} tồn tại {unit.lifetime}, tệp ghi kỳ {period}{hint}"},
+        unit_code=unit.code, unit_name=unit.name, period=period, source=source))
+
+
+def _unit_from_title(cells: list[tuple[int, int, str]], rows: Sequence[Sequence[Any]],
+                     period: str = "") -> tuple[str | None, Unit | None]:
     """(the name written, the unit) from "Tên đơn vị: …" or a title line."""
     for r, c, text in cells:
         if fold_words(text).startswith("ten don vi"):
@@ -152,35 +165,36 @@ def _unit_from_title(cells: list[tuple[int, int, str]],
                 name = next((_text(v) for v in rows[r][c + 1:] if _text(v).strip(" .…_")), "")
             if name.strip(" .…_"):
                 try:
-                    return name, units_mod.match(name)
+                    return name, units_mod.match(name, period=period or None)
                 except UnknownUnitError:
                     return name, None
     for _, _, text in cells:
-        unit = units_mod.find_in_text(text)
+        unit = units_mod.find_in_text(text, period or None)
         if unit is not None:
             return text, unit
     return None, None
 
 
-def unit_from_filename(path: Path) -> Unit | None:
+def unit_from_filename(path: Path, period: str = "") -> Unit | None:
     stem = path.stem
+    period = period or (m.group(1) if (m := re.search(r"(20\d\d)", stem)) else "")
     # a synthetic commune's code ("396-01-…") first, then a GSO code ("396-thuong-xuan")
     for pattern in (r"^(\d{3}-\d{2,3})(?:\D|$)", r"^(\d{3,5})(?:\D|$)"):
         code = re.match(pattern, stem)
         if code:
             try:
-                return units_mod.by_code(code.group(1))
+                return units_mod.by_code(code.group(1), period or None)
             except UnknownUnitError:
                 pass
     words = re.sub(r"(20\d\d|[_\-.]|bao cao|ket qua|3 khong|mo hinh|du lieu|mo phong)", " ",
                    fold_words(stem.replace("_", " ").replace("-", " ")))
-    found = units_mod.find_in_text(words)
+    found = units_mod.find_in_text(words, period or None)
     if found:
         return found
     bare = re.sub(r"\s+", " ", re.sub(r"\b(ubnd|huyen|thi xa|tp|thanh pho|xa|phuong)\b", " ",
                                       words)).strip()
     try:
-        return units_mod.match(bare) if bare else None
+        return units_mod.match(bare, period=period or None) if bare else None
     except UnknownUnitError:
         return None
 
@@ -347,15 +361,16 @@ def _whose(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: _Layou
     title = _title_text(rows, layout.header_row)
     title_texts = [t for _, _, t in title]
     synthetic = any(SYNTHETIC_MARK in fold_words(t) for t in title_texts)
-    written, unit = _unit_from_title(title, rows)
+    period = period_from(title_texts, path) or (period_arg or "")
+    written, unit = _unit_from_title(title, rows, period)
     if unit is None:
-        unit = unit_from_filename(path)
+        unit = unit_from_filename(path, period)
     if unit is None and unit_arg:
         try:
-            unit = units_mod.match(unit_arg)
+            unit = units_mod.match(unit_arg, period=period or None)
         except UnknownUnitError as exc:
             problems.append(fnd.make("unknown_unit", {"detail": str(exc)}, source=path.name))
-    period = period_from(title_texts, path) or (period_arg or "")
+    out_of_period(unit, period, Source(path.name, sheet=sheet).render(), problems)
     if unit is None and not problems:
         name = written or path.stem
         problems.append(fnd.make(

@@ -31,6 +31,8 @@ RULE_NAMES = (
     "related_inconsistent", "incomplete_unit",
     # documents and time (bakhong.read.documents)
     "no_results", "late_report", "excluded_unit", "too_few_online_services",
+    # units through time (bakhong.vocab.units)
+    "unit_out_of_period",
 )
 
 
