@@ -50,6 +50,7 @@ lab: $(STAMP) synthetic ## open JupyterLab on the project's environment, with th
 plotlyjs: ## refresh the vendored plotly.js partial bundle from vendor/plotlyjs (needs npm)
 	cd vendor/plotlyjs && npm ci --no-audit --no-fund
 	cp vendor/plotlyjs/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js bakhong/_vendor/
+	cp vendor/plotlyjs/node_modules/plotly.js-basic-dist-min/plotly-basic.min.js bakhong/_vendor/
 	cp vendor/plotlyjs/node_modules/plotly.js-cartesian-dist-min/LICENSE bakhong/_vendor/plotly-LICENSE.txt
 
 test: $(STAMP) libreoffice chromium ## run the tests (what CI runs)

@@ -284,30 +284,49 @@ def _findings_counts(findings: pl.DataFrame, code: str) -> dict[str, int]:
     return {s: mine.filter(pl.col("severity") == s).height for s in ("error", "warning", "info")}
 
 
+def data_level(observations: pl.DataFrame, period: str) -> str:
+    """The level a period's data are at: "district" where districts reported, else
+    "commune" (from 1 July 2025 there are no districts)."""
+    levels = set(observations.filter(pl.col("period") == period)["unit_level"].to_list())
+    return "district" if "district" in levels or "commune" not in levels else "commune"
+
+
 def select_units(observations: pl.DataFrame, period: str, only: list[str] | None = None,
-                 findings: pl.DataFrame | None = None) -> list[units_mod.Unit]:
-    """The districts to report on: those named, else those with data for the period or a
-    finding about their file (a table that could not be read still gets its report)."""
+                 findings: pl.DataFrame | None = None,
+                 level: str = "district") -> list[units_mod.Unit]:
+    """The units of ``level`` to report on: those named, else those with data for the
+    period or a finding about their file (a table that could not be read still gets its
+    report)."""
     if only:
         chosen = []
         for name in only:
             try:
-                chosen.append(units_mod.match(name, level="district"))
+                chosen.append(units_mod.match(name, level=level, period=period))
             except UnknownUnitError as exc:
                 raise UsageError(str(exc)) from None
         return sorted(set(chosen), key=lambda u: u.code)
     codes = set(observations.filter((pl.col("period") == period)
-                                    & (pl.col("unit_level") == "district"))["unit_code"])
+                                    & (pl.col("unit_level") == level))["unit_code"])
     if findings is not None and not findings.is_empty():
-        codes |= set(findings.filter(pl.col("period").is_in([period, ""]))["unit_code"])
-    return [u for u in units_mod.districts() if u.code in codes]
+        found = set(findings.filter(pl.col("period").is_in([period, ""]))["unit_code"])
+        codes |= {c for c in found if c and _level_of(c, period) == level}
+    if level == "district":
+        return [u for u in units_mod.districts() if u.code in codes]
+    return sorted((units_mod.by_code(c, period) for c in codes if c), key=lambda u: u.code)
+
+
+def _level_of(code: str, period: str) -> str:
+    try:
+        return units_mod.by_code(code, period).level
+    except UnknownUnitError:
+        return ""
 
 
 def run(period: str = "2024", only: list[str] | None = None, workers: int | None = None,
         out: str | Path | None = None, data_dir: str | Path | None = None,
         notebook: str | Path | None = None, overview_notebook: str | Path | None = None,
         parameters: dict[str, Any] | None = None, time_limit: float = TIME_LIMIT_S,
-        overview: bool = True, progress: bool = True) -> Outcome:
+        overview: bool = True, progress: bool = True, level: str | None = None) -> Outcome:
     """Build the reports of ``period`` into ``out/<period>/``; see the module docstring.
 
     Raises :class:`UsageError` before running anything when a parameter is not declared by
@@ -322,15 +341,16 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
     district_params = {"unit": "", "period": period, "data_dir": str(data_dir.resolve()),
                        "interactive": False, **extra}
     check_parameters(notebook, district_params)
-    overview_params = {"period": period, "data_dir": str(data_dir.resolve()),
-                       "interactive": False}
-    if overview:
-        check_parameters(overview_notebook, overview_params)
     try:
         observations, findings = indicators.read_processed(data_dir)
     except Exception as exc:
         raise UsageError(str(exc)) from None
-    chosen = select_units(observations, period, only, findings)
+    level = level or data_level(observations, period)
+    overview_params = {"period": period, "data_dir": str(data_dir.resolve()),
+                       "interactive": False, "level": level}
+    if overview:
+        check_parameters(overview_notebook, overview_params)
+    chosen = select_units(observations, period, only, findings, level)
     if not chosen:
         raise UsageError(f"không có đơn vị nào có số liệu kỳ {period} trong {data_dir}")
     folder = (Path(out) if out else config.reports_dir(root)) / period
@@ -341,6 +361,7 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
     results = _execute(jobs, workers, str(root), progress)
     manifest = _manifest(period, chosen, results, observations, findings,
                          _relative(data_dir, root), overview)
+    manifest["level"] = level
     _atomic_write(folder / "index.html", _index_page(manifest, folder))
     _atomic_write(folder / "manifest.json",
                   json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
@@ -440,6 +461,9 @@ def _index_page(manifest: dict[str, Any], folder: Path) -> str:
     units = manifest["units"]
     synthetic = any(u["synthetic"] for u in units)
     done = sum(u["status"] == "ok" for u in units)
+    department = config.department(manifest["period"]).name
+    which = ("xã, phường, thị trấn" if manifest.get("level") == "commune"
+             else "huyện, thị xã, thành phố")
     ov = manifest.get("overview") or {}
     overview_link = ('<p><a href="overview.html"><strong>Báo cáo tổng hợp toàn tỉnh</strong></a>'
                      "</p>" if ov.get("status") == "ok" else "")
@@ -452,8 +476,8 @@ def _index_page(manifest: dict[str, Any], folder: Path) -> str:
         rows.append(row)
     body = (
         (report.synthetic_banner() if synthetic else "")
-        + '<header class="report-head"><p class="kicker">Sở Thông tin và Truyền thông tỉnh '
-        "Thanh Hóa — Đánh giá mô hình “3 KHÔNG”</p><h1>Báo cáo các huyện, thị xã, thành phố"
+        + f'<header class="report-head"><p class="kicker">{html.escape(department)} — Đánh '
+        f"giá mô hình “3 KHÔNG”</p><h1>Báo cáo các {which}"
         f'</h1><p class="subtitle">Năm {html.escape(manifest["period"])} — đã lập {done}/'
         f"{len(units)} báo cáo</p></header>" + overview_link + tables.units_index(rows))
     return report.page(f"Báo cáo mô hình 3 KHÔNG — {manifest['period']}", body,

@@ -225,7 +225,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     truth = synthesize(args.seed, out, level=args.level, period=args.period)
     where = args.out or "data/raw/synthetic"
     print(f"{SYNTHETIC_TITLE}: {len(truth['files'])} tệp, {len(truth['defects'])} lỗi cài sẵn "
-          f"(seed {args.seed}, cấp {args.level}, kỳ {args.period}) → {where}/ "
+          f"(seed {args.seed}, {_LEVEL_VI[truth['level']]}, kỳ {args.period}) → {where}/ "
           "(danh sách lỗi: ground_truth.json)")
     return 0
 
@@ -313,7 +313,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                   out=Path(args.out) if args.out else None,
                   data_dir=Path(args.data) if args.data else None,
                   parameters=dict(args.parameter or []), time_limit=args.time_limit,
-                  overview=not args.no_overview, progress=not args.quiet)
+                  overview=not args.no_overview, progress=not args.quiet, level=args.level)
     print(summary(outcome))
     return 0 if outcome.ok else 1
 
@@ -395,6 +395,8 @@ def _add_batch(sub: Any) -> None:
                      help="tham số thêm cho notebook báo cáo huyện")
     bat.add_argument("--time-limit", type=float, default=300.0,
                      help="giới hạn thời gian mỗi báo cáo, giây (mặc định 300)")
+    bat.add_argument("--level", choices=("district", "commune"),
+                     help="báo cáo từng huyện hay từng xã (mặc định: cấp của số liệu kỳ đó)")
     bat.add_argument("--no-overview", action="store_true", help="không lập báo cáo toàn tỉnh")
     bat.add_argument("--quiet", action="store_true", help="không hiện thanh tiến độ")
     bat.set_defaults(func=_cmd_batch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE_DATA = Path(__file__).parent / "_data"
@@ -34,6 +35,30 @@ def reports_dir(root: Path | None = None) -> Path:
 
 def reference_dir(root: Path | None = None) -> Path:
     return raw_dir(root) / "reference"
+
+
+@dataclass(frozen=True)
+class Department:
+    """The department that issues the reports of a period."""
+
+    name: str    # "Sở Thông tin và Truyền thông tỉnh Thanh Hóa"
+    short: str   # "Sở Thông tin và Truyền thông Thanh Hóa", for a signature
+    source: str
+
+
+def department(period: str | None = None, root: Path | None = None) -> Department:
+    """The issuing department for a period: ``config/department.toml`` of the project when
+    it has one, else the package's ``_data/department.toml``."""
+    import tomllib
+
+    own = (root or project_root()) / "config" / "department.toml"
+    path = own if own.is_file() else PACKAGE_DATA / "department.toml"
+    with path.open("rb") as handle:
+        entries = sorted(tomllib.load(handle)["department"], key=lambda e: str(e["from"]))
+    year = str(period or "")[:4]
+    chosen = [e for e in entries if not year.isdigit() or str(e["from"]) <= year] or entries
+    entry = chosen[-1] if year.isdigit() else entries[0]
+    return Department(entry["name"], entry.get("short", entry["name"]), entry.get("source", ""))
 
 
 def skip_slow_optional_imports() -> None:

@@ -97,6 +97,25 @@ def progress_series(observations: pl.DataFrame, unit_code: str, period: str) -> 
              "source").sort(["indicator", "as_of"])
 
 
+def communes_of(observations: pl.DataFrame, district_code: str, period: str) -> pl.DataFrame:
+    """The observations of a district's communes in a period (their results of record)."""
+    from .vocab.units import parent_code
+
+    rows = of_record(observations).filter((pl.col("period") == period)
+                                          & (pl.col("unit_level") == "commune"))
+    codes = [c for c in rows["unit_code"].unique().to_list()
+             if parent_code(c, period) == district_code]
+    return rows.filter(pl.col("unit_code").is_in(codes))
+
+
+def rollup(observations: pl.DataFrame, findings: pl.DataFrame | None = None,
+           catalog: Catalog | None = None) -> pl.DataFrame:
+    """Communes' results rolled up into their district (or any set of units into one):
+    :func:`province_wide` over them — Σ numerators / Σ denominators where every unit gives
+    both, else the unweighted mean, and ``before_method`` / ``after_method`` say which."""
+    return province_wide(observations, findings, catalog)
+
+
 def prefer_real(observations: pl.DataFrame) -> pl.DataFrame:
     """Drop synthetic rows of a unit and period that also has real rows
     (:func:`bakhong.vocab.provenance.drop_shadowed`)."""

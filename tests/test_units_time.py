@@ -87,3 +87,119 @@ def test_the_library_data_is_read_without_importing_its_geocoder():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, timeout=120)
     assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+# --- across the reform: a new commune's baseline from its predecessors ------------------
+
+def _commune_table(folder, title: str, period: str, code: str, after: float | None,
+                   before: float | None, num: int | None = None, den: int | None = None):
+    cells = clean_cells()
+    for cell in cells.values():
+        cell.pop("before", None)
+        if before is not None:
+            cell["before"] = before
+    if after is not None:
+        cells["TC06"] = {**cells["TC06"], "after": f"{num}/{den}" if num else after}
+    path = folder / f"{code}-{title.split()[-1].lower()}-{period}.xlsx"
+    write(path, Document(unit_title=title, period=period, cells=cells, synthetic=True))
+    return path
+
+
+def test_a_new_commune_gets_its_before_from_its_four_predecessors(tmp_path):
+    from bakhong.checks import check_paths
+
+    for code, title, num, den in (("15646", "UBND thị trấn Thường Xuân", 3000, 4000),
+                                  ("15649", "UBND xã Xuân Dương", 1000, 2000),
+                                  ("15652", "UBND xã Thọ Thanh", 1500, 2000),
+                                  ("15655", "UBND xã Ngọc Phụng", 500, 2000)):
+        _commune_table(tmp_path, title, "2024", code, 0, None, num, den)
+    _commune_table(tmp_path, "UBND xã Thường Xuân", "2025", "15646", 0.9, None)
+    observations, findings = check_paths([tmp_path])
+    before = observations.filter(unit_code="15646", period="2025", indicator="TC06",
+                                 phase="before")
+    assert before.height == 1
+    assert before["value"][0] == pytest.approx(6000 / 10000)  # Σ numerators / Σ denominators
+    raw = before["raw"][0]
+    assert "Xã Xuân Dương" in raw and "Thị trấn Thường Xuân" in raw and "tổng tử số" in raw
+    assert before["origin"][0] == "crosswalk"
+    # criteria the predecessors did not report keep no baseline, and say why
+    refused = findings.filter(rule="no_baseline", unit_code="15646")
+    assert refused.is_empty()
+
+
+def test_a_split_predecessor_refuses_the_baseline(tmp_path):
+    from bakhong.checks import check_paths
+
+    # Phường Đông Thọ (14758) went partly into Hạc Thành (14797) and partly into Hàm Rồng
+    _commune_table(tmp_path, "UBND phường Đông Thọ", "2024", "14758", 0.7, None)
+    _commune_table(tmp_path, "UBND phường Hạc Thành", "2025", "14797", 0.9, None)
+    observations, findings = check_paths([tmp_path])
+    assert observations.filter(unit_code="14797", period="2025", phase="before",
+                               status="ok").is_empty()
+    refused = findings.filter(rule="no_baseline", unit_code="14797")
+    assert refused.height == 1 and "Phường Đông Thọ" in refused["message"][0]
+    assert "chia" in refused["message"][0]
+
+
+# --- the issuing department, commune reports and the roll-up ------------------------------
+
+def test_the_issuing_department_is_configuration_per_period(tmp_path):
+    from bakhong import config
+
+    assert config.department("2024").name == "Sở Thông tin và Truyền thông tỉnh Thanh Hóa"
+    assert config.department("2025").name == "Sở Khoa học và Công nghệ tỉnh Thanh Hóa"
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "department.toml").write_text(
+        '[[department]]\nfrom = "2000"\nname = "Sở A"\nshort = "Sở A ngắn"\n', encoding="utf-8")
+    assert config.department("2026", root=tmp_path).short == "Sở A ngắn"
+
+
+def _html_text(path) -> str:
+    import html
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"<script.*?</script>", " ", text, flags=re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)))
+
+
+@pytest.mark.slow
+def test_a_2025_commune_batch_and_a_district_report_that_lists_its_communes(tmp_path):
+    from bakhong import batch
+    from bakhong.ingest import ingest
+    from bakhong.synth.province import synthesize
+
+    project = tmp_path / "p"
+    synthesize(7, project / "data" / "raw" / "synthetic", period="2025")
+    # 2024: huyện Thường Xuân's own table and two of its communes
+    raw24 = project / "data" / "raw" / "tables"
+    raw24.mkdir(parents=True)
+    write(raw24 / "396-thuong-xuan-2024.xlsx",
+          Document(unit_title="UBND huyện Thường Xuân", period="2024", cells=clean_cells(),
+                   synthetic=True))
+    _commune_table(raw24, "UBND xã Xuân Thắng", "2024", "15640", 0, 0.3, 600, 1000)
+    _commune_table(raw24, "UBND xã Xuân Dương", "2024", "15649", 0, 0.3, 300, 3000)
+    ingest(project / "data" / "raw", project / "data" / "processed")
+    os.environ["BAKHONG_HOME"] = str(project)
+    try:
+        new = batch.run("2025", only=["Thường Xuân", "Hạc Thành"], out=project / "reports",
+                        data_dir=project / "data" / "processed", progress=False)
+        old = batch.run("2024", only=["Thường Xuân"], out=project / "reports",
+                        data_dir=project / "data" / "processed", progress=False)
+    finally:
+        del os.environ["BAKHONG_HOME"]
+    assert new.ok and new.manifest["level"] == "commune"
+    assert [u["code"] for u in new.manifest["units"]] == ["14797", "15646"]
+    page = _html_text(project / "reports" / "2025" / "15646-thuong-xuan.html")
+    assert "Xã Thường Xuân" in page and "Sở Khoa học và Công nghệ tỉnh Thanh Hóa" in page
+    assert "DỮ LIỆU MÔ PHỎNG" in page
+    index = _html_text(project / "reports" / "2025" / "index.html")
+    assert "xã, phường, thị trấn" in index
+    assert "xã, phường, thị trấn" in _html_text(project / "reports" / "2025" / "overview.html")
+    assert old.ok and old.manifest["level"] == "district"
+    district = _html_text(project / "reports" / "2024" / "396-thuong-xuan.html")
+    assert "Xuân Thắng" in district and "Xuân Dương" in district
+    assert "Tổng hợp từ 2 xã, phường, thị trấn" in district
+    # TC06 rolled up weighted, (600 + 300) / (1000 + 3000), not the mean of 60% and 10%
+    assert "22,5%" in district and "35%" not in district
+    assert "Sở Thông tin và Truyền thông tỉnh Thanh Hóa" in district

@@ -68,7 +68,7 @@ class DeliverConfig:
     department: Recipients
     units: dict[str, Recipients]
     reply_to: str = ""
-    signature: str = "Sở Thông tin và Truyền thông Thanh Hóa"
+    signature: str = ""               # default: the department of the period (config)
     zip_above_bytes: int = int(ZIP_ABOVE_MB * 1_000_000)
 
     @property

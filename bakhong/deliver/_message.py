@@ -16,6 +16,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
+from .. import config
 from ..contract import SYNTHETIC_TITLE
 from ..vocab.parse import format_int, format_percent
 from ._config import DEPARTMENT_KEY, DeliverConfig, Recipients
@@ -144,7 +145,8 @@ def unit_message(cfg: DeliverConfig, period: str, entry: dict[str, Any], report:
     problems = (f"{format_int(errors + warnings)} ({format_int(errors)} lỗi, "
                 f"{format_int(warnings)} cần xem lại)")
     zipped = " (đã nén .zip; giải nén rồi mở tệp .html)" if name.endswith(".zip") else ""
-    intro = (f"{cfg.signature} gửi báo cáo đánh giá kết quả thực hiện mô hình “3 KHÔNG” năm "
+    signature = cfg.signature or config.department(period).short
+    intro = (f"{signature} gửi báo cáo đánh giá kết quả thực hiện mô hình “3 KHÔNG” năm "
              f"{period} của {in_sentence(entry)}: tệp đính kèm {name}{zipped}, mở bằng trình "
              "duyệt, không cần mạng.")
     text = [f"Kính gửi: Lãnh đạo {addressee(entry)},", ""]
@@ -156,7 +158,7 @@ def unit_message(cfg: DeliverConfig, period: str, entry: dict[str, Any], report:
     text += ["", f"Số vấn đề dữ liệu cần rà soát: {problems}; "
                  f"{format_int(infos)} ghi nhận khác (như chỉ tiêu chưa đạt).",
              "Chi tiết từng vấn đề, ô số liệu và cách sửa có trong báo cáo.", "",
-             "Trân trọng,", cfg.signature, ""]
+             "Trân trọng,", signature, ""]
     table = "".join(
         f"<tr><td style=\"padding: 4px 8px\"><b>{c}</b> {html.escape(p)}</td>"
         f"<td style=\"padding: 4px 8px; text-align: right\">{html.escape(b)}</td>"
@@ -174,7 +176,7 @@ def unit_message(cfg: DeliverConfig, period: str, entry: dict[str, Any], report:
         f"<p>Số vấn đề dữ liệu cần rà soát: <b>{html.escape(problems)}</b>; "
         f"{format_int(infos)} ghi nhận khác (như chỉ tiêu chưa đạt). Chi tiết từng vấn đề, ô "
         "số liệu và cách sửa có trong báo cáo.</p>",
-        f"<p>Trân trọng,<br>{html.escape(cfg.signature)}</p>"]
+        f"<p>Trân trọng,<br>{html.escape(signature)}</p>"]
     message = _new_message(cfg, recipients, subject, code)
     message.set_content("\n".join(text))
     message.add_alternative(_html_page(subject, blocks), subtype="html")

@@ -19,6 +19,7 @@ from .combine import combine, resolve_duplicates
 from .documents import apply_targets, document_findings, is_document
 from .narrative import NARRATIVE_SUFFIXES
 from .narrative_table import read_narrative_table
+from .reform import reform_baselines
 from .table import TABLE_SUFFIXES, Table, period_from, read_table, unit_from_filename
 
 
@@ -126,6 +127,8 @@ def read_tables(paths: Iterable[str | Path], unit: str | None = None,
         problems.extend(table.findings)
     problems.extend(duplicates)
     observations, related = combine(tables, catalog)
+    observations, baselines = reform_baselines(observations)
+    problems.extend(baselines)
     if progress:
         observations = pl.concat([observations, *(t.observations for t in progress)],
                                  how="diagonal_relaxed")

@@ -365,6 +365,11 @@ def _whose(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: _Layou
     written, unit = _unit_from_title(title, rows, period)
     if unit is None:
         unit = unit_from_filename(path, period)
+    elif units_mod.namesakes(unit, period or None):
+        # a name two units share: the code in the file name tells which
+        named = unit_from_filename(path, period)
+        if named is not None and named.name == unit.name:
+            unit = named
     if unit is None and unit_arg:
         try:
             unit = units_mod.match(unit_arg, period=period or None)

@@ -83,9 +83,9 @@ def _document(u: _Unit, catalog: Catalog, period: str, rng: random.Random) -> Do
         cell["evidence"] = rng.choice(("Báo cáo của các xã", "Danh sách kèm theo",
                                        "Số liệu hệ thống", ""))
         cells[code] = {**cell, **((u.override or {}).get(code, {}))}
-    kind = u.unit.kind if u.unit.level != "commune" else "xã"
+    kind = u.unit.kind if u.unit.level != "commune" or u.unit.new else "xã"
     title = f"UBND {kind} {u.unit.name}"
     if u.unit.level == "commune":
         parent = units_mod.by_code(u.unit.parent_code)
-        title = f"UBND xã {u.unit.name.split(' – ')[0]} – {parent.kind} {parent.name}"
+        title = f"UBND {kind} {u.unit.name.split(' – ')[0]} – {parent.kind} {parent.name}"
     return Document(unit_title=title, period=period, cells=cells, synthetic=True)

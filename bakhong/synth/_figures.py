@@ -82,6 +82,12 @@ def _population(unit: units_mod.Unit, rng: random.Random) -> int:
 
 
 def _rank(unit: units_mod.Unit) -> float:
+    if unit.new:  # a 2025 commune lies where its predecessors' districts lay
+        parents = {units_mod.parent_code(c, "2024") for c in unit.predecessors}
+        if parents & set(HIGHLAND):
+            return 1.0
+        mountain = {d.code for d in units_mod.districts() if d.mountain}
+        return 0.4 if parents & mountain else 0.0
     code = unit.parent_code if unit.level == "commune" else unit.code
     if code in HIGHLAND:
         return 1.0
@@ -176,6 +182,10 @@ def file_name(unit: units_mod.Unit, period: str, suffix: str = ".xlsx", extra: s
 
 
 def _units_of(level: str, period: str) -> list[units_mod.Unit]:
+    if units_mod.new_era(period):
+        # from 2025 on the district level is gone: the 166 communes and wards of 1 July 2025
+        # (real units, synthetic figures — every file says DỮ LIỆU MÔ PHỎNG)
+        return [u for u in units_mod.units() if u.new and u.alive(period)]
     districts = list(expected_units(period))
     if level == "district":
         return districts

@@ -54,6 +54,8 @@ def synthesize(seed: int, out: str | Path | None = None, level: str = "district"
     >>> len(truth["files"]) >= 26, truth["note"].startswith("DỮ LIỆU MÔ PHỎNG")
     (True, True)
     """
+    if units_mod.new_era(period):
+        level = "commune"  # no district level from 1 July 2025
     rng = random.Random(f"bakhong-synth-{seed}-{level}-{period}")
     catalog = load_catalog()
     out = Path(out) if out else config.raw_dir() / "synthetic"
@@ -168,8 +170,11 @@ def _write(pool: list[_Unit], inj: _Injector, catalog: Catalog, period: str, out
         if u.role == "unknown_unit":
             name_typo = _misspell(u.unit.name)
             doc = _document(u, catalog, period, rng)
-            title = f"UBND huyện {name_typo}" if u.unit.level != "commune" else \
-                f"UBND xã Mô phỏng – huyện {_misspell(units_mod.by_code(u.unit.parent_code).name)}"
+            if u.unit.level != "commune" or u.unit.new:
+                title = f"UBND {u.unit.kind} {name_typo}"
+            else:
+                parent = units_mod.by_code(u.unit.parent_code).name
+                title = f"UBND xã Mô phỏng – huyện {_misspell(parent)}"
             extra = f"bao-cao-3-khong-{period}.xlsx"
             write(out / extra, Document(title, period, doc.cells, synthetic=True), Layout())
             add(extra, None, "mẫu chuẩn", "misspelt unit name")

@@ -53,6 +53,11 @@ def _wrap(text: str, width: int = 28) -> str:
     return "<br>".join(lines)
 
 
+def _short(x: float | None) -> float | None:
+    """A percentage rounded for a chart's data (its hover text says the exact figure)."""
+    return None if x is None else round(x, 2)
+
+
 def _pct(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x * 100
 
@@ -161,11 +166,14 @@ def standing(ranks: pl.DataFrame, unit_code: str, codes: list[str] | None = None
     labels = {c: _wrap(f"{c[2:] if c.startswith('TC') else c}. {catalog[c].short}", 34)
               for c in codes}
     order = list(reversed(codes))
+    # criteria as positions on the y axis, named by its ticks: 166 communes × 16 criteria
+    # would otherwise repeat each label in every point (0,3 MB of a commune report)
+    row = {c: i for i, c in enumerate(order)}
     fig = go.Figure()
     others = ranks.filter((pl.col("unit_code") != unit_code) & pl.col("indicator").is_in(codes))
     fig.add_trace(go.Scatter(
-        x=[_pct(v) for v in others["value"].to_list()],
-        y=[labels[c] for c in others["indicator"].to_list()], mode="markers",
+        x=[_short(_pct(v)) for v in others["value"].to_list()],
+        y=[row[c] for c in others["indicator"].to_list()], mode="markers",
         name="Các đơn vị khác", marker={"color": COLOURS["other"], "size": 9, "opacity": 0.9},
         customdata=[f"{plain(n)}: {value_text(v, q)}" for n, v, q in
                     others.select("unit_name", "value", "qualifier").iter_rows()],
@@ -173,16 +181,17 @@ def standing(ranks: pl.DataFrame, unit_code: str, codes: list[str] | None = None
     mine = ranks.filter((pl.col("unit_code") == unit_code) & pl.col("indicator").is_in(codes))
     name = mine["unit_name"][0] if mine.height else ""
     fig.add_trace(go.Scatter(
-        x=[_pct(v) for v in mine["value"].to_list()],
-        y=[labels[c] for c in mine["indicator"].to_list()], mode="markers",
+        x=[_short(_pct(v)) for v in mine["value"].to_list()],
+        y=[row[c] for c in mine["indicator"].to_list()], mode="markers",
         name=plain(name), marker={"color": COLOURS["unit"], "size": 14, "symbol": "diamond",
                                   "line": {"color": "white", "width": 1}},
         customdata=[f"{plain(name)}: {value_text(v, q)} — hạng {r}/{n}" for v, q, r, n in
                     mine.select("value", "qualifier", "rank", "units").iter_rows()],
         hovertemplate="%{customdata}<extra></extra>"))
     fig.update_xaxes(range=[-2, 104], ticksuffix="%", gridcolor="#e4e7eb", fixedrange=True)
-    fig.update_yaxes(categoryorder="array", categoryarray=[labels[c] for c in order],
-                     fixedrange=True, automargin=True)
+    fig.update_yaxes(tickmode="array", tickvals=list(range(len(order))),
+                     ticktext=[labels[c] for c in order], range=[-0.6, len(order) - 0.4],
+                     fixedrange=True, automargin=True, zeroline=False, showgrid=False)
     return _layout(fig, title, 110 + 40 * len(codes))
 
 

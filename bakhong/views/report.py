@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from .. import indicators
+from .. import config, indicators
 from ..config import PACKAGE_DATA
 from ..contract import SYNTHETIC_TITLE
 from ..errors import BakhongError
@@ -31,6 +32,8 @@ from ..vocab.catalog import load_catalog
 from . import charts, tables
 
 PLOTLY_JS = PACKAGE_DATA.parent / "_vendor" / "plotly-cartesian.min.js"
+#: scatter and bar only: a unit's report has no heatmap, and is 0,3 MB lighter with this
+PLOTLY_JS_BASIC = PACKAGE_DATA.parent / "_vendor" / "plotly-basic.min.js"
 
 
 class NoDataError(BakhongError, LookupError):
@@ -61,10 +64,19 @@ class _Report:
 
         div = pio.to_html(fig, full_html=False, include_plotlyjs=False, config=charts.CONFIG,
                           div_id=f"{name}-{next(self._ids)}", default_width="100%")
-        _display_html(f'<figure class="chart">{div}</figure>')
+        traces = ",".join(sorted({trace.type for trace in fig.data}))
+        _display_html(f'<figure class="chart" data-traces="{traces}">{div}</figure>')
 
     def _heading(self, text: str) -> None:
         _display_html(f"<h2>{html.escape(text)}</h2>")
+
+
+def _kicker(period: str) -> str:
+    """The line above a report's title: the issuing department of the period."""
+    return f"{html.escape(config.department(period).name)} — Đánh giá mô hình “3 KHÔNG”"
+
+
+_LEVEL_PLURAL = {"district": "huyện, thị xã, thành phố", "commune": "xã, phường, thị trấn"}
 
 
 def synthetic_banner() -> str:
@@ -80,25 +92,29 @@ class District(_Report):
     unit: str = ""
 
     def __post_init__(self) -> None:
-        self.unit_ref = units_mod.match(self.unit)
+        self.unit_ref = units_mod.match(self.unit, period=self.period)
         observations, findings = self._load()
         self.observations = observations.filter(
             (pl.col("unit_code") == self.unit_ref.code) & (pl.col("period") == self.period))
         # a file that could not be read has a finding without a period
         self.findings = findings.filter((pl.col("unit_code") == self.unit_ref.code)
                                         & pl.col("period").is_in([self.period, ""]))
-        if self.observations.is_empty() and self.findings.is_empty():
+        self.all_observations = observations.filter(pl.col("period") == self.period)
+        if self.observations.is_empty() and self.findings.is_empty() and \
+                indicators.communes_of(self.all_observations, self.unit_ref.code,
+                                       self.period).is_empty():
             raise NoDataError(f"Không có số liệu của {self.unit_ref.full_name} kỳ {self.period} "
                               f"trong {self.data_dir or 'data/processed'}")
-        self.all_observations = observations.filter(pl.col("period") == self.period)
         self.table = indicators.wide(self.observations)
         self.synthetic = bool(self.observations["synthetic"].any()) or bool(
-            self.findings["synthetic"].any())
+            self.findings["synthetic"].any()) or bool(
+            indicators.communes_of(self.all_observations, self.unit_ref.code,
+                                   self.period)["synthetic"].any())
 
     def _no_data(self) -> bool:
         if self.observations.is_empty():
             _display_html('<p class="note">Chưa có số liệu đọc được của đơn vị cho kỳ này — '
-                          "xem mục 5 về tệp đơn vị đã gửi.</p>")
+                          "xem mục 6 về tệp đơn vị đã gửi.</p>")
             return True
         return False
 
@@ -108,8 +124,7 @@ class District(_Report):
         unit = self.unit_ref
         banner = synthetic_banner() if self.synthetic else ""
         _display_html(
-            f'{banner}<header class="report-head"><p class="kicker">Sở Thông tin và Truyền '
-            f'thông tỉnh Thanh Hóa — Đánh giá mô hình “3 KHÔNG”</p>'
+            f'{banner}<header class="report-head"><p class="kicker">{_kicker(self.period)}</p>'
             f"<h1>{html.escape(unit.full_name)}</h1>"
             f'<p class="subtitle">Kết quả trước và sau triển khai mô hình, năm '
             f"{html.escape(self.period)}</p></header>")
@@ -169,6 +184,23 @@ class District(_Report):
             f'<strong>{counts["info"]}</strong> thông tin.</p>'
             + tables.findings(self.findings))
 
+    def communes(self) -> None:
+        """The district's communes with data: each one's attainment (and its report), and
+        their results rolled up into the district, the method said."""
+        rows = indicators.communes_of(self.all_observations, self.unit_ref.code, self.period)
+        if rows.is_empty():
+            _display_html('<p class="note">Không có số liệu cấp xã của đơn vị trong kỳ này.</p>')
+            return
+        table = indicators.wide(rows)
+        links = {c: f"{c}-{units_mod.by_code(c, self.period).slug}.html"
+                 for c in rows["unit_code"].unique().to_list()}
+        n = len(links)
+        rolled = indicators.rollup(rows, self.findings)
+        _display_html(
+            f'<p class="summary">{n} xã, phường, thị trấn có số liệu kỳ '
+            f"{html.escape(self.period)}.</p>" + tables.communes(table, links)
+            + f"<h3>Tổng hợp từ {n} xã, phường, thị trấn</h3>" + tables.province(rolled))
+
     def _plans(self) -> list[dict]:
         return indicators.plans_for(indicators.read_plans(self.data_dir), self.unit_ref.code,
                                     self.unit_ref.parent_code, self.period)
@@ -227,9 +259,9 @@ class Province(_Report):
                 note += (f'<p class="note">Số liệu thật: {html.escape(", ".join(real))}; '
                          "các đơn vị còn lại là số liệu mô phỏng.</p>")
         _display_html(
-            f'{note}<header class="report-head"><p class="kicker">Sở Thông tin và Truyền '
-            f"thông tỉnh Thanh Hóa — Đánh giá mô hình “3 KHÔNG”</p><h1>Toàn tỉnh Thanh Hóa</h1>"
-            f'<p class="subtitle">Tổng hợp {n} huyện, thị xã, thành phố — năm '
+            f'{note}<header class="report-head"><p class="kicker">{_kicker(self.period)}</p>'
+            f"<h1>Toàn tỉnh Thanh Hóa</h1>"
+            f'<p class="subtitle">Tổng hợp {n} {_LEVEL_PLURAL[self.level]} — năm '
             f"{html.escape(self.period)}</p></header>")
 
     def heatmap(self) -> None:
@@ -269,9 +301,10 @@ def district(unit: str, period: str, data_dir: str | Path | None = None,
 
 
 def province(period: str, data_dir: str | Path | None = None,
-             interactive: bool = False) -> Province:
-    """The province overview for ``period``."""
-    return Province(period=str(period), data_dir=data_dir, interactive=interactive)
+             interactive: bool = False, level: str = "district") -> Province:
+    """The province overview for ``period``, over its districts or its communes."""
+    return Province(period=str(period), data_dir=data_dir, interactive=interactive,
+                    level=level)
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -347,9 +380,10 @@ padding-top:.6em}
 
 
 @cache
-def plotly_js() -> str:
-    """The vendored partial plotly.js bundle (bar, scatter, heatmap)."""
-    return PLOTLY_JS.read_text(encoding="utf-8")
+def plotly_js(heatmap: bool = True) -> str:
+    """The vendored partial plotly.js bundle: cartesian (bar, scatter, heatmap) when a page
+    draws a heatmap, else basic (bar, scatter)."""
+    return (PLOTLY_JS if heatmap else PLOTLY_JS_BASIC).read_text(encoding="utf-8")
 
 
 @cache
@@ -360,10 +394,19 @@ def _exporter() -> Any:
                         exclude_output_prompt=True, anchor_link_text="")
 
 
+#: a chart's JSON escapes every Vietnamese letter ("\\u1ea1", 6 bytes for 3 in UTF-8); the
+#: page is UTF-8, so letters are written as such — never "<", ">", "&" or line separators
+_LETTER_ESCAPE = re.compile(r"\\u(00[c-f][0-9a-f]|0[1-9a-f][0-9a-f]{2}|1[0-9a-f]{3}|"
+                            r"20[01][0-9a-f]|202[a-f]|20[3-9a-f][0-9a-f]|2[1-9a-f][0-9a-f]{2})")
+
+
 def page(title: str, body: str, charts_present: bool = True) -> str:
-    """A whole, offline HTML page: inline CSS, plotly.js inlined once (when charts exist)."""
-    script = (f'<script type="text/javascript">{plotly_js()}</script>'
+    """A whole, offline HTML page: inline CSS, plotly.js inlined once (when charts exist),
+    the lighter bundle when no chart is a heatmap."""
+    heatmap = bool(re.search(r'data-traces="[^"]*heatmap', body))
+    script = (f'<script type="text/javascript">{plotly_js(heatmap)}</script>'
               if charts_present else "")
+    body = _LETTER_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), body)
     return (
         '<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

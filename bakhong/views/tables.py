@@ -400,3 +400,18 @@ def plans_overview(plans: Sequence[dict]) -> str:
             for p in plans]
     return _table(["Đơn vị", "Văn bản", "Thời gian triển khai", "Các hạn", "Số chỉ tiêu nêu",
                    "Không triển khai tại"], rows, "plans")
+
+
+def communes(table: pl.DataFrame, links: dict[str, str]) -> str:
+    """A district's communes: per commune the criteria attained of those with a target, and
+    its report when the batch wrote one. ``table`` is :func:`indicators.wide` of them."""
+    counts = indicators.attainment_counts(table)
+    rows = []
+    for r in counts.sort("unit_name").iter_rows(named=True):
+        name = esc(r["unit_name"])
+        link = f'<a href="{esc(links[r["unit_code"]])}">{name}</a>' if r["unit_code"] in links \
+            else name
+        rows.append([esc(r["unit_code"]), link, esc(f"{r['attained']}/{r['criteria']}"),
+                     esc(str(r["missed"])), esc(str(r["unknown"]))])
+    return _table(["Mã", "Xã, phường, thị trấn", "Tiêu chí đạt", "Chưa đạt", "Không xác định"],
+                  rows, "communes", numeric=(2, 3, 4))

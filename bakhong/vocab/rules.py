@@ -32,7 +32,7 @@ RULE_NAMES = (
     # documents and time (bakhong.read.documents)
     "no_results", "late_report", "excluded_unit", "too_few_online_services",
     # units through time (bakhong.vocab.units)
-    "unit_out_of_period",
+    "unit_out_of_period", "no_baseline",
 )
 
 

@@ -304,6 +304,13 @@ def match(name: str, level: str | None = None, period: str | None = None) -> Uni
     raise UnknownUnitError(text, candidates(text))
 
 
+def namesakes(unit: Unit, period: str | None = None) -> list[Unit]:
+    """Other units of the same kind and name alive in the period: two "Xã Đồng Tiến" of
+    2025 (15724, 15853) can be told apart only by their code."""
+    return [u for u in _index().get(fold_words(unit.name), []) if u.kind == unit.kind
+            and u.code != unit.code and u.alive(period)]
+
+
 def candidates(name: str, limit: int = 3) -> list[str]:
     """The closest unit names, best first, for a "did you mean" message."""
     from rapidfuzz import fuzz, process
