@@ -285,8 +285,9 @@ def ranking(observations: pl.DataFrame, period: str | None = None,
     """Each unit's rank among all units of ``level`` per indicator, by the value after rollout
     (1 = highest; ties share the best rank). Columns: unit_code, unit_name, period, indicator,
     value, qualifier, rank, units."""
-    obs = observations.filter((pl.col("phase") == "after") & (pl.col("status") == "ok")
-                              & (pl.col("unit_level") == level))
+    obs = of_record(observations).filter((pl.col("phase") == "after")
+                                         & (pl.col("status") == "ok")
+                                         & (pl.col("unit_level") == level))
     if period is not None:
         obs = obs.filter(pl.col("period") == period)
     obs = obs.unique(subset=["unit_code", "period", "indicator"], keep="first")

@@ -76,6 +76,10 @@ def _kicker(period: str) -> str:
     return f"{html.escape(config.department(period).name)} — Đánh giá mô hình “3 KHÔNG”"
 
 
+#: who a unit's report compares it with
+_PEERS = {"district": "các huyện, thị xã, thành phố", "commune": "các xã, thị trấn cùng huyện",
+          "new": "các xã, phường trong tỉnh"}
+
 _LEVEL_PLURAL = {"district": "huyện, thị xã, thành phố", "commune": "xã, phường, thị trấn"}
 
 
@@ -163,15 +167,22 @@ class District(_Report):
         """Where the unit stands among all districts, per criterion."""
         if self._no_data():
             return
-        ranks = indicators.ranking(self.all_observations, self.period,
-                                   level=self.unit_ref.level)
+        unit, peers, title = self.unit_ref, self.all_observations, _PEERS["district"]
+        if unit.level == "commune" and not unit.new and unit.parent_code:
+            # a 2023–2024 commune against the other communes of its district, not 558
+            peers = indicators.communes_of(peers, unit.parent_code, self.period)
+            title = _PEERS["commune"]
+        elif unit.level == "commune":
+            title = _PEERS["new"]
+        ranks = indicators.ranking(peers, self.period, level=unit.level)
         n = ranks["unit_code"].n_unique()
         if n < 2:
             _display_html('<p class="note">Chưa có số liệu của đơn vị khác để so sánh.</p>')
             return
-        _display_html(f'<p class="summary">So sánh với {n} đơn vị cùng cấp có số liệu kỳ '
+        _display_html(f'<p class="summary">So sánh với {n} đơn vị ({title}) có số liệu kỳ '
                       f"{html.escape(self.period)} (hạng 1 = cao nhất).</p>")
-        self._figure(charts.standing(ranks, self.unit_ref.code), "standing")
+        self._figure(charts.standing(ranks, unit.code,
+                                     title=f"Vị trí của đơn vị so với {title}"), "standing")
         _display_html(tables.standing(ranks, self.unit_ref.code))
 
     def problems(self) -> None:
