@@ -40,6 +40,9 @@ OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
     "target_source": pl.String,
     # a progress report's date ("tính đến ngày 23/6/2023"), ISO; null for other documents
     "as_of": pl.String,
+    # where else a document states the same figure (a narrative repeating a table's cell):
+    # "file.md:line 40 (“… đạt trên 45,75% …”)"; an error on the figure is theirs too
+    "also_stated": pl.String,
 }
 
 #: One row per problem a check found (DESIGN.md's findings).

@@ -4,7 +4,7 @@ the province summary."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,26 @@ def check(observations: pl.DataFrame, load_findings: Iterable[Finding] = (),
             found += PROVINCE_CHECKS[rule.check or rule.name](tables, catalog, rule,
                                                               problems)
     found += survey_mod.compare(observations, catalog)
-    return fnd.to_frame(found)
+    return fnd.to_frame(_echoed(found, tables))
+
+
+def _echoed(found: list[Finding], observations: pl.DataFrame) -> list[Finding]:
+    """An error on a figure a narrative repeats names the repeat too: the prose is as wrong
+    as the cell ("đạt trên 45,75%" beside a swapped 72599/33216)."""
+    if "also_stated" not in observations.columns:
+        return found
+    key = ["unit_code", "period", "indicator", "phase"]
+    also = {tuple(r[k] for k in key): r["also_stated"] for r in observations.filter(
+        pl.col("also_stated").is_not_null()).select(*key, "also_stated").iter_rows(named=True)}
+    if not also:
+        return found
+    out = []
+    for f in found:
+        where = also.get((f.unit_code, f.period, f.indicator, f.phase))
+        if where and f.severity == "error":
+            f = replace(f, message=f"{f.message} Văn bản báo cáo nhắc lại số liệu này: {where}.")
+        out.append(f)
+    return out
 
 
 @dataclass

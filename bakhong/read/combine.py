@@ -87,10 +87,21 @@ def combine(tables: Iterable[Table], catalog: Catalog | None = None
         pending = pl.concat(claims).filter(pl.col("indicator") != "")
         ref_rows = {tuple(r[k] for k in _OBS_KEY): r for r in obs.filter(
             pl.col("status") == "ok").iter_rows(named=True)}
+        echoes: dict[tuple[Any, ...], list[str]] = {}
         for claim in pending.filter(pl.col("status") == "ok").iter_rows(named=True):
-            ref = ref_rows.get(tuple(claim[k] for k in _OBS_KEY))
+            key = tuple(claim[k] for k in _OBS_KEY)
+            ref = ref_rows.get(key)
             if ref is not None and ref["unit_code"] and not _agree(claim, ref):
                 problems.append(_inconsistent(claim, ref, catalog))
+            elif ref is not None and claim["source"] != ref["source"]:
+                echoes.setdefault(key, []).append(f"{claim['source']} (“{claim['raw'][:90]}”)")
+        if echoes:
+            said = pl.DataFrame([{**dict(zip(_OBS_KEY, k, strict=True)),
+                                  "_also": "; ".join(v)} for k, v in echoes.items()],
+                                schema={**{k: obs.schema[k] for k in _OBS_KEY},
+                                        "_also": pl.String})
+            obs = obs.join(said, on=_OBS_KEY, how="left", maintain_order="left").with_columns(
+                pl.coalesce("_also", "also_stated").alias("also_stated")).drop("_also")
     return obs, problems
 
 

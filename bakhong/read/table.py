@@ -186,8 +186,9 @@ def unit_from_filename(path: Path, period: str = "") -> Unit | None:
                 return units_mod.by_code(code.group(1), period or None)
             except UnknownUnitError:
                 pass
+    spaced = re.sub(r"(?<=[a-zà-ỹđ])(?=[A-ZÀ-ỸĐ])", " ", stem)  # "BaoCao_YenDinh" → words
     words = re.sub(r"(20\d\d|[_\-.]|bao cao|ket qua|3 khong|mo hinh|du lieu|mo phong)", " ",
-                   fold_words(stem.replace("_", " ").replace("-", " ")))
+                   fold_words(spaced.replace("_", " ").replace("-", " ")))
     found = units_mod.find_in_text(words, period or None)
     if found:
         return found
@@ -196,7 +197,7 @@ def unit_from_filename(path: Path, period: str = "") -> Unit | None:
     try:
         return units_mod.match(bare, period=period or None) if bare else None
     except UnknownUnitError:
-        return None
+        return units_mod.in_run_together(words, period or None)
 
 
 def period_from(cells: Iterable[str], path: Path) -> str:
@@ -264,6 +265,7 @@ def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: 
     cols = layout.columns
     observations: list[dict[str, Any]] = []
     seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    width = _csv_width(path, rows, layout)
     for r in range(layout.first_data_row, len(rows)):
         label = _text(_cell(rows, r, cols["label"]))
         stt = _text(_cell(rows, r, cols["stt"])) if "stt" in cols else ""
@@ -272,6 +274,9 @@ def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: 
         if _FOOTER.search(fold_words(label)) or _FOOTER.search(fold_words(stt)):
             break
         if _ROMAN.match(stt) or (not label and not stt):
+            continue
+        if width and len(rows[r]) != width and sum(1 for v in rows[r] if _text(v)) > 1:
+            problems.append(_malformed(path, rows[r], r, width, base, catalog, cols))
             continue
         has_values = any(values.get(k) is not None for k in ("before", "after"))
         code = _indicator(label, stt, catalog)
@@ -313,6 +318,26 @@ def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: 
                           path.name, f"{sheet}!A{layout.header_row + 1}" if sheet else "")
     frame = pl.DataFrame(observations, schema=OBSERVATION_SCHEMA)
     return _as_document(Table(path, unit, period, synthetic, frame, problems), rows, kind)
+
+
+def _csv_width(path: Path, rows: Sequence[Sequence[Any]], layout: _Layout) -> int:
+    """How many fields a CSV's rows have under its header (the commonest count): a row with
+    more or fewer was typed with a separator inside a cell, or one missing. 0: not a CSV."""
+    if path.suffix.lower() != ".csv":
+        return 0
+    counts = [len(r) for r in rows[layout.header_row:] if sum(1 for v in r if _text(v)) > 1]
+    return max(set(counts), key=counts.count) if counts else 0
+
+
+def _malformed(path: Path, row: Sequence[Any], r: int, width: int, base: dict[str, Any],
+               catalog: Catalog, cols: dict[str, int]) -> Finding:
+    """A CSV row whose fields cannot be placed: none of its figures is used."""
+    label = _text(row[cols["label"]]) if cols["label"] < len(row) else ""
+    code = catalog.match_label(label)[0] if label else None
+    written = (", ".join(_text(v) for v in row))[:160]
+    return fnd.make("malformed_row", {
+        "detail": f"dòng {r + 1} có {len(row)} trường, các dòng khác có {width}: “{written}”"},
+        **_record(base, code or "", "", Source(path.name, cell=f"A{r + 1}").render()))
 
 
 def _as_document(table: Table, rows: Sequence[Sequence[Any]], kind: str | None) -> Table:

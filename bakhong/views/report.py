@@ -76,6 +76,24 @@ def _kicker(period: str) -> str:
     return f"{html.escape(config.department(period).name)} — Đánh giá mô hình “3 KHÔNG”"
 
 
+#: fewer real units than this are not ranked: a rank among two says nothing
+MIN_PEERS = 3
+
+
+def _trusted(observations: pl.DataFrame, findings: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """The observations a comparison may use: without the figures an error finding says
+    cannot be true (a swapped ratio stays: its stated rate is the corrected reading), and
+    how many were left out."""
+    bad = findings.filter((pl.col("severity") == "error") & (pl.col("rule") != "swapped_ratio")
+                          & (pl.col("indicator") != "")).select(
+        "unit_code", "period", "indicator", "phase").unique()
+    if bad.is_empty():
+        return observations, 0
+    kept = observations.join(bad, on=["unit_code", "period", "indicator", "phase"],
+                             how="anti")
+    return kept, observations.height - kept.height
+
+
 #: who a unit's report compares it with
 _PEERS = {"district": "các huyện, thị xã, thành phố", "commune": "các xã, thị trấn cùng huyện",
           "new": "các xã, phường trong tỉnh"}
@@ -103,6 +121,7 @@ class District(_Report):
         # a file that could not be read has a finding without a period
         self.findings = findings.filter((pl.col("unit_code") == self.unit_ref.code)
                                         & pl.col("period").is_in([self.period, ""]))
+        self.period_findings = findings.filter(pl.col("period") == self.period)
         self.all_observations = observations.filter(pl.col("period") == self.period)
         if self.observations.is_empty() and self.findings.is_empty() and \
                 indicators.communes_of(self.all_observations, self.unit_ref.code,
@@ -174,13 +193,22 @@ class District(_Report):
             title = _PEERS["commune"]
         elif unit.level == "commune":
             title = _PEERS["new"]
+        real = not bool(self.observations["synthetic"].any())
+        if real:  # a real unit is ranked among real units only, never made-up ones
+            peers = peers.filter(~pl.col("synthetic"))
+        peers, left_out = _trusted(peers, self.period_findings)
         ranks = indicators.ranking(peers, self.period, level=unit.level)
         n = ranks["unit_code"].n_unique()
-        if n < 2:
-            _display_html('<p class="note">Chưa có số liệu của đơn vị khác để so sánh.</p>')
+        kind = "đơn vị thật" if real else "đơn vị"
+        if n < MIN_PEERS:
+            _display_html(f'<p class="note">Chỉ có {n} {kind} ({title}) có số liệu kỳ '
+                          f"{html.escape(self.period)}: chưa đủ để so sánh và xếp hạng (cần từ "
+                          f"{MIN_PEERS}).</p>")
             return
-        _display_html(f'<p class="summary">So sánh với {n} đơn vị ({title}) có số liệu kỳ '
-                      f"{html.escape(self.period)} (hạng 1 = cao nhất).</p>")
+        dropped = (f" {left_out} số liệu có lỗi không được dùng để so sánh (xem mục “Những "
+                   "vấn đề trong số liệu”)." if left_out else "")
+        _display_html(f'<p class="summary">So sánh với {n} {kind} ({title}) có số liệu kỳ '
+                      f"{html.escape(self.period)} (hạng 1 = cao nhất).{dropped}</p>")
         self._figure(charts.standing(ranks, unit.code,
                                      title=f"Vị trí của đơn vị so với {title}"), "standing")
         _display_html(tables.standing(ranks, self.unit_ref.code))

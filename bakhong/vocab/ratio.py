@@ -9,9 +9,18 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["corrected", "is_swapped", "swapped_expr"]
+__all__ = ["corrected", "is_swapped", "swap_tolerance", "swapped_expr"]
 
 _EPS = 1e-9
+
+
+def swap_tolerance() -> float:
+    """How far the stated rate may be from the inverse ratio and still be read as a swap:
+    the ``tolerance`` of the ``swapped_ratio`` rule (rules.toml), for a percentage typed or
+    rounded by hand ("72599/33216 = 45,7%", the inverse being 45,75%)."""
+    from .rules import rules
+
+    return rules()["swapped_ratio"].tolerance
 
 
 def is_swapped(numerator: float | None, denominator: float | None, value: float | None,
@@ -26,7 +35,8 @@ def is_swapped(numerator: float | None, denominator: float | None, value: float 
         return False
     if not numerator or numerator <= denominator:
         return False
-    return abs(value - denominator / numerator) <= (tolerance or 0.0) + _EPS
+    return abs(value - denominator / numerator) <= max(tolerance or 0.0,
+                                                       swap_tolerance()) + _EPS
 
 
 def corrected(row: dict[str, Any]) -> tuple[float | None, float | None]:
@@ -45,5 +55,6 @@ def corrected(row: dict[str, Any]) -> tuple[float | None, float | None]:
 def swapped_expr() -> pl.Expr:
     """:func:`is_swapped` over a table of observations (null where a part is missing)."""
     num, den = pl.col("numerator"), pl.col("denominator")
+    allowed = pl.max_horizontal(pl.col("tolerance").fill_null(0.0), pl.lit(swap_tolerance()))
     return ((num > den) & pl.col("stated")
-            & ((pl.col("value") - den / num).abs() <= pl.col("tolerance") + _EPS))
+            & ((pl.col("value") - den / num).abs() <= allowed + _EPS))

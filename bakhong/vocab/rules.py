@@ -33,6 +33,8 @@ RULE_NAMES = (
     "no_results", "late_report", "excluded_unit", "too_few_online_services",
     # units through time (bakhong.vocab.units)
     "unit_out_of_period", "no_baseline",
+    # trust in figures
+    "malformed_row",
 )
 
 

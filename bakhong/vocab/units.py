@@ -311,6 +311,21 @@ def namesakes(unit: Unit, period: str | None = None) -> list[Unit]:
             and u.code != unit.code and u.alive(period)]
 
 
+def in_run_together(text: str, period: str | None = None) -> Unit | None:
+    """The unit whose name a text holds with its words run together ("baocaoyendinh2024"
+    holds "yendinh"): the longest such name of at least six letters, a unit of the period
+    and the district level first."""
+    compact = re.sub(r"[^a-z]", "", fold_words(text))
+    hits = [u for name, found in _index().items() if len(name.replace(" ", "")) >= 6
+            and name.replace(" ", "") in compact for u in found]
+    if not hits:
+        return None
+    ranked = sorted(_for_period(hits, period) or hits,
+                    key=lambda u: (-len(fold_words(u.name)), period is not None
+                                   and u.new != new_era(period), LEVELS.index(u.level)))
+    return ranked[0]
+
+
 def candidates(name: str, limit: int = 3) -> list[str]:
     """The closest unit names, best first, for a "did you mean" message."""
     from rapidfuzz import fuzz, process

@@ -1,0 +1,115 @@
+"""Trust in every figure shown: rankings among real units only and without figures found
+wrong, swaps read within a stated tolerance, units found in any file name, CSV rows that
+cannot be placed reported, and prose that repeats a wrong figure named with its error.
+
+Every file written here is made up and says DỮ LIỆU MÔ PHỎNG, except the bundled real
+Thường Xuân files it reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, THUONG_XUAN, clean_cells
+
+from bakhong.checks import check, check_paths
+from bakhong.read import read_source
+from bakhong.read.table import unit_from_filename
+from bakhong.synth.template import Document, write
+
+HEADER = "STT;Nội dung chỉ tiêu;Chỉ tiêu giao;Trước triển khai;Sau triển khai;Hồ sơ minh chứng"
+
+
+def _csv(path: Path, rows: list[str], unit: str = "UBND huyện Yên Định") -> Path:
+    path.write_text("\n".join(["BÁO CÁO KẾT QUẢ MÔ HÌNH 3 KHÔNG NĂM 2024 (DỮ LIỆU MÔ PHỎNG)",
+                               f"Tên đơn vị: {unit}", HEADER, *rows, ""]), encoding="utf-8")
+    return path
+
+
+def test_a_hand_rounded_swap_is_diagnosed_as_a_swap(tmp_path):
+    path = _csv(tmp_path / "yen-dinh-2024.csv", [
+        "9;Tỷ lệ người dân có chữ ký điện tử;40%;10%;72599/33216 = 45,7%;",
+        "6;Tỷ lệ người dân có điện thoại thông minh;80%;60%;52300/61000 = 85,74%;"])
+    table = read_source(path)
+    found = check(table.observations, table.findings)
+    tc09 = found.filter(indicator="TC09")
+    assert tc09["rule"].to_list() == ["swapped_ratio"]  # not also "over 100%"
+    assert "33.216/72.599" in tc09["message"][0]
+    assert found.filter(indicator="TC06").is_empty()  # a true ratio is not a swap
+
+
+@pytest.mark.parametrize("name, code", [
+    ("BaoCao_YenDinh_2024.csv", "394"), ("baocao-yendinh.xlsx", "394"),
+    ("baocaothuongxuan2024.xlsx", "396"), ("KET_QUA_3KHONG_NGA_SON.xlsx", "401"),
+    ("bao_cao_2025_xa_thuong_xuan.xlsx", "15646")])
+def test_a_unit_is_found_in_a_file_name_whatever_its_separators(name, code):
+    assert unit_from_filename(Path(name)).code == code
+
+
+def test_a_csv_row_with_a_separator_in_a_cell_is_reported_and_not_used(tmp_path):
+    path = _csv(tmp_path / "bao-cao-yen-dinh-2024.csv", [
+        "6;Tỷ lệ người dân có điện thoại thông minh;80%;60%;85%;",
+        "7;Tỷ lệ người dân có tài khoản ngân hàng; ví điện tử;75%;50%;81%;",
+        "8;Tỷ lệ người dân được cấp tài khoản định danh điện tử;80%;55%;90%;",
+        "Người lập;;;Thủ trưởng;;"])
+    table = read_source(path)
+    assert sorted(set(table.observations["indicator"])) == ["TC06", "TC08"]
+    bad = [f for f in table.findings if f.rule == "malformed_row"]
+    assert len(bad) == 1 and bad[0].indicator == "TC07"
+    assert bad[0].source.endswith("!A5") and "dòng 5 có 7 trường" in bad[0].message
+    assert bad[0].severity == "error"
+
+
+def test_prose_that_repeats_a_wrong_figure_carries_its_error():
+    narrative = ROOT / "data" / "raw" / "narrative" / "thuong-xuan-2024.md"
+    _, findings = check_paths([THUONG_XUAN, narrative])
+    swapped = findings.filter(rule="swapped_ratio", indicator="TC09")
+    assert swapped.height == 1
+    assert "thuong-xuan-2024.md:line" in swapped["message"][0]
+    assert "nhắc lại" in swapped["message"][0]
+
+
+def _district(folder: Path, title: str, code: str, tc06: float | str, synthetic: bool) -> None:
+    cells = clean_cells()
+    cells["TC06"] = {**cells["TC06"], "after": tc06}
+    write(folder / f"{code}-{code}-2024.xlsx",
+          Document(unit_title=title, period="2024", cells=cells, synthetic=synthetic))
+
+
+def _sections(monkeypatch, project: Path, unit: str) -> str:
+    from bakhong.ingest import ingest
+    from bakhong.views import report
+
+    ingest(project / "raw", project / "processed")
+    shown: list[str] = []
+    monkeypatch.setattr(report, "_display_html", shown.append)
+    report.district(unit, "2024", project / "processed").standing()
+    return "".join(shown)
+
+
+def test_a_real_unit_is_ranked_among_real_units_without_wrong_figures(tmp_path, monkeypatch):
+    raw = tmp_path / "p" / "raw"
+    raw.mkdir(parents=True)
+    _district(raw, "UBND huyện Thường Xuân", "396", 0.74, synthetic=False)
+    _district(raw, "UBND huyện Bá Thước", "386", 0.70, synthetic=False)
+    _district(raw, "UBND huyện Như Xuân", "402", 0.65, synthetic=False)
+    _district(raw, "UBND huyện Lang Chánh", "388", "120%", synthetic=False)  # cannot be true
+    _district(raw, "UBND huyện Quan Sơn", "387", 0.99, synthetic=True)      # made up
+    html = _sections(monkeypatch, tmp_path / "p", "396")
+    assert "So sánh với 4 đơn vị thật" in html
+    assert "1 số liệu có lỗi không được dùng" in html
+    assert "1/3" in html  # TC06: 74% first of the three real, trusted values
+    assert "120" not in html and "99%" not in html
+
+
+def test_fewer_than_three_real_units_are_not_ranked(tmp_path, monkeypatch):
+    raw = tmp_path / "p" / "raw"
+    raw.mkdir(parents=True)
+    _district(raw, "UBND huyện Thường Xuân", "396", 0.74, synthetic=False)
+    _district(raw, "UBND huyện Bá Thước", "386", 0.70, synthetic=False)
+    for code, name in (("387", "Quan Sơn"), ("388", "Lang Chánh"), ("402", "Như Xuân")):
+        _district(raw, f"UBND huyện {name}", code, 0.9, synthetic=True)
+    html = _sections(monkeypatch, tmp_path / "p", "396")
+    assert "Chỉ có 2 đơn vị thật" in html and "chưa đủ để so sánh" in html
+    assert "Xếp hạng" not in html
