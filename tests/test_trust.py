@@ -113,3 +113,14 @@ def test_fewer_than_three_real_units_are_not_ranked(tmp_path, monkeypatch):
     html = _sections(monkeypatch, tmp_path / "p", "396")
     assert "Chỉ có 2 đơn vị thật" in html and "chưa đủ để so sánh" in html
     assert "Xếp hạng" not in html
+
+
+def test_a_verdict_on_a_wrong_figure_carries_its_doubt():
+    from bakhong import indicators
+    from bakhong.views import tables
+
+    table = indicators.wide(read_source(THUONG_XUAN).observations)
+    html = tables.criteria(table.filter(indicator="TC08"), flagged={"TC08"})
+    assert "Đạt — số liệu chưa tin cậy" in html and ">Đạt<" not in html
+    plain = tables.criteria(table.filter(indicator="TC07"))
+    assert ">Đạt<" in plain and "chưa tin cậy" not in plain

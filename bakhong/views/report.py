@@ -166,8 +166,12 @@ class District(_Report):
         done = crit.filter(pl.col("attained") == True).height  # noqa: E712
         missed = crit.filter(pl.col("attained") == False).height  # noqa: E712
         total = crit.filter(pl.col("target").is_not_null()).height
+        doubtful = crit.filter((pl.col("attained") == True)  # noqa: E712
+                               & pl.col("indicator").is_in(list(self._flagged()))).height
+        doubt = (f" ({doubtful} trong số đó dựa trên số liệu có lỗi, chưa tin cậy)"
+                 if doubtful else "")
         _display_html(
-            f'<p class="summary">Đạt <strong>{done}/{total}</strong> tiêu chí; chưa đạt '
+            f'<p class="summary">Đạt <strong>{done}/{total}</strong> tiêu chí{doubt}; chưa đạt '
             f"<strong>{missed}</strong>; {total - done - missed} tiêu chí không xác định "
             "được (thiếu số liệu hoặc số liệu chỉ ghi “trên …”).</p>"
             + tables.criteria(crit, flagged=self._flagged()))

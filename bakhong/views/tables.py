@@ -70,9 +70,13 @@ def where(source: str | None) -> str:
     return f"tệp {at.file}{sheet}, ô {at.cell}"
 
 
-def _status(attained: bool | None, target: float | None) -> str:
+def _status(attained: bool | None, target: float | None, doubtful: bool = False) -> str:
+    """The verdict; on a figure found wrong it carries its doubt ("Đạt — số liệu chưa tin
+    cậy"), never a plain "Đạt"."""
     text = attained_text(attained, target)
     cls = {"Đạt": "ok", "Chưa đạt": "missed"}.get(text, "unknown")
+    if doubtful and attained is not None:
+        return f'<span class="badge unknown">{esc(text)} — số liệu chưa tin cậy</span>'
     return f'<span class="badge {cls}">{esc(text)}</span>'
 
 
@@ -119,9 +123,9 @@ def criteria(table: pl.DataFrame, flagged: set[str] | frozenset[str] = frozenset
                     if r["target"] is not None else "—"),
                 _shown(r, "before"), _shown(r, "after"),
                 esc(change_text(r["change"], r["after_qualifier"])),
-                _status(r["attained"], r["target"])
-                + ('<br><span class="flag">Số liệu có lỗi — xem mục 5</span>'
-                   if r["indicator"] in flagged else ""),
+                _status(r["attained"], r["target"], doubtful=r["indicator"] in flagged)
+                + ('<br><span class="flag">Số liệu có lỗi — xem mục “Những vấn đề trong số '
+                   'liệu”</span>' if r["indicator"] in flagged else ""),
             ])
         if rows:
             parts.append(_table(head, rows, "criteria", catalog.groups[group],
