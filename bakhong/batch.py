@@ -408,12 +408,18 @@ def _manifest(period: str, chosen: list[units_mod.Unit], results: dict[str, Resu
             "notebook": f"notebooks/{stem}.ipynb", "duration_s": round(res.duration_s, 2),
             "bytes": res.bytes, "error": res.error,
             "synthetic": bool(mine["synthetic"].any()) if mine.height else False,
+            # what the report rests on: "ok", "unreadable" (its file could not be read), "none"
+            "data": "ok" if mine.height else (
+                "unreadable" if findings.filter((pl.col("unit_code") == unit.code)
+                                                & (pl.col("rule") == "load_error")).height
+                else "none"),
             "findings": _findings_counts(
                 findings.filter(pl.col("period").is_in([period, ""])), unit.code),
             "headline": indicators.headline(indicators.wide(mine)) if mine.height else {},
         })
     manifest: dict[str, Any] = {"period": period, "generated_from": generated_from,
-                                "units": entries}
+                                "units": entries,
+                                "absent": _absent(period, chosen, entries, obs_period, findings)}
     if overview:
         res = results["overview"]
         manifest["overview"] = {"status": res.status,
@@ -421,6 +427,21 @@ def _manifest(period: str, chosen: list[units_mod.Unit], results: dict[str, Resu
                                 "error": res.error, "duration_s": round(res.duration_s, 2),
                                 "bytes": res.bytes}
     return manifest
+
+
+def _absent(period: str, chosen: list[units_mod.Unit], entries: list[dict[str, Any]],
+            observations: pl.DataFrame, findings: pl.DataFrame) -> list[dict[str, str]]:
+    """The districts expected for the period of which nothing arrived (no figure, no file):
+    listed on the index, never hidden."""
+    if not chosen or chosen[0].level != "district":
+        return []
+    from .checks import expected_units
+
+    have = {e["code"] for e in entries} | set(observations["unit_code"].to_list()) | set(
+        findings.filter((pl.col("period") == period) & (pl.col("rule") != "incomplete_unit"))
+        ["unit_code"].to_list())
+    return [{"code": u.code, "name": u.name} for u in expected_units(period)
+            if u.code not in have]
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -460,6 +481,7 @@ def _index_page(manifest: dict[str, Any], folder: Path) -> str:
 
     units = manifest["units"]
     synthetic = any(u["synthetic"] for u in units)
+    real = sorted(u["name"] for u in units if not u["synthetic"] and u.get("data") == "ok")
     done = sum(u["status"] == "ok" for u in units)
     department = config.department(manifest["period"]).name
     which = ("xã, phường, thị trấn" if manifest.get("level") == "commune"
@@ -474,8 +496,12 @@ def _index_page(manifest: dict[str, Any], folder: Path) -> str:
             row["name"] = f"{u['name']} (bản lập trước)"
             row["html"] = f"{u['code']}-{u['slug']}.html"
         rows.append(row)
+    note = (f'<p class="note">Số liệu thật: {html.escape(", ".join(real))}; các đơn vị còn lại '
+            "là số liệu mô phỏng.</p>" if synthetic and real else "")
+    rows += [{"code": a["code"], "name": a["name"], "status": "absent", "findings": {}}
+             for a in manifest.get("absent", [])]
     body = (
-        (report.synthetic_banner() if synthetic else "")
+        (report.synthetic_banner() + note if synthetic else "")
         + f'<header class="report-head"><p class="kicker">{html.escape(department)} — Đánh '
         f"giá mô hình “3 KHÔNG”</p><h1>Báo cáo các {which}"
         f'</h1><p class="subtitle">Năm {html.escape(manifest["period"])} — đã lập {done}/'

@@ -368,3 +368,19 @@ def test_committed_notebooks_have_no_outputs_and_no_logic():
             assert cell.outputs == [] and cell.execution_count is None, path.name
             assert not re.search(r"^\s*(def|for|while|class)\s|open\(|\.write", cell.source,
                                  re.M), (path.name, cell.source)
+
+
+def test_the_index_says_what_each_report_rests_on(built):
+    text = _tool("compare_outputs").visible_text(
+        (built["out"] / "index.html").read_text(encoding="utf-8"))
+    assert "Số liệu thật: Thường Xuân" in text  # not "every report is simulated"
+    row = next(line for line in text.splitlines() if "Thường Xuân" in line and "396" in line)
+    assert "thật" in row and "mô phỏng" not in row
+    manifest = json.loads((built["out"] / "manifest.json").read_text(encoding="utf-8"))
+    data = {u["code"]: u["data"] for u in manifest["units"]}
+    assert data["396"] == "ok"
+    assert data[built["no_data"]] == "none"
+    # districts of which nothing arrived are listed as such, not hidden
+    absent = {a["code"] for a in manifest["absent"]}
+    assert absent and not absent & set(data)
+    assert "Chưa có số liệu" in text

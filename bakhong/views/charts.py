@@ -53,6 +53,12 @@ def _wrap(text: str, width: int = 28) -> str:
     return "<br>".join(lines)
 
 
+def _axis_top(values: Iterable[float | None]) -> float:
+    """The end of a 0–100% axis, moved out to show a figure above 100% rather than clip it."""
+    seen = [v for v in values if v is not None and not math.isnan(v)]
+    return max([104.0] + [v * 1.04 for v in seen])
+
+
 def _short(x: float | None) -> float | None:
     """A percentage rounded for a chart's data (its hover text says the exact figure)."""
     return None if x is None else round(x, 2)
@@ -105,8 +111,15 @@ def before_after(table: pl.DataFrame, group: str, title: str | None = None) -> g
         name="Chỉ tiêu giao", customdata=targets, hovertemplate=hover,
         marker={"color": COLOURS["target"], "symbol": "line-ns", "size": 22,
                 "line": {"color": COLOURS["target"], "width": 3}}))
-    fig.update_xaxes(range=[-2, 104], ticksuffix="%", gridcolor="#e4e7eb", zeroline=False,
+    top = _axis_top([_pct(v) for phase in ("before", "after", "target")
+                     for v in rows[phase].to_list()])
+    fig.update_xaxes(range=[-2, top], ticksuffix="%", gridcolor="#e4e7eb", zeroline=False,
                      fixedrange=True, title=None)
+    if top > 104:  # never clip a figure: it is shown, and said to be impossible
+        fig.add_annotation(text="Có số liệu vượt 100% — không thể xảy ra, xem mục “Những vấn "
+                           "đề trong số liệu”", xref="paper", yref="paper", x=1, y=1.02,
+                           xanchor="right", yanchor="bottom", showarrow=False,
+                           font={"size": 11, "color": COLOURS["target"]})
     fig.update_yaxes(fixedrange=True, automargin=True, title=None)
     missing_before = rows["before"].null_count() == rows.height and rows.height > 0
     if missing_before:
@@ -151,7 +164,8 @@ def progress(series: pl.DataFrame, window: dict | None = None,
                       x1=window["end"], fillcolor="#e7f5ff", opacity=0.5, line_width=0,
                       layer="below", annotation_text="Thời gian triển khai theo kế hoạch",
                       annotation_position="top left")
-    fig.update_yaxes(range=[0, 104], ticksuffix="%", gridcolor="#e4e7eb", fixedrange=True)
+    fig.update_yaxes(range=[0, _axis_top(_pct(v) for v in series["value"].to_list())],
+                     ticksuffix="%", gridcolor="#e4e7eb", fixedrange=True)
     fig.update_xaxes(type="date", tickformat="%d/%m/%Y", fixedrange=True)
     return _layout(fig, title, 420)
 
@@ -188,7 +202,8 @@ def standing(ranks: pl.DataFrame, unit_code: str, codes: list[str] | None = None
         customdata=[f"{plain(name)}: {value_text(v, q)} — hạng {r}/{n}" for v, q, r, n in
                     mine.select("value", "qualifier", "rank", "units").iter_rows()],
         hovertemplate="%{customdata}<extra></extra>"))
-    fig.update_xaxes(range=[-2, 104], ticksuffix="%", gridcolor="#e4e7eb", fixedrange=True)
+    fig.update_xaxes(range=[-2, _axis_top(_pct(v) for v in ranks["value"].to_list())],
+                     ticksuffix="%", gridcolor="#e4e7eb", fixedrange=True)
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(order))),
                      ticktext=[labels[c] for c in order], range=[-0.6, len(order) - 0.4],
                      fixedrange=True, automargin=True, zeroline=False, showgrid=False)

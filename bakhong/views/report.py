@@ -312,11 +312,14 @@ class Province(_Report):
 
     def before_after(self) -> None:
         """The province's before/after per indicator, weighted where denominators allow."""
-        prov = indicators.province_wide(self.observations, self.findings)
+        trusted, left_out = _trusted(self.observations, self.findings)
+        prov = indicators.province_wide(trusted, self.findings)
         weighted = prov.filter(pl.col("after_method").str.starts_with("bình quân")).height
+        dropped = (f"{left_out} số liệu có lỗi (không thể đúng) không được tính vào số liệu "
+                   "toàn tỉnh; " if left_out else "")
         _display_html(
-            f'<p class="summary">Số liệu toàn tỉnh: {weighted} chỉ tiêu tính bình quân gia '
-            "quyền theo mẫu số (tổng tử số / tổng mẫu số); các chỉ tiêu còn lại tính trung "
+            f'<p class="summary">{dropped}Số liệu toàn tỉnh: {weighted} chỉ tiêu tính bình quân '
+            "gia quyền theo mẫu số (tổng tử số / tổng mẫu số); các chỉ tiêu còn lại tính trung "
             "bình cộng không trọng số của các đơn vị, vì có đơn vị không ghi mẫu số hoặc mẫu "
             "số bị phát hiện lỗi. Giá trị ghi “trên x%” được tính bằng x%.</p>"
             + tables.province(prov))

@@ -230,6 +230,15 @@ def province(table: pl.DataFrame) -> str:
                   numeric=(1, 2, 3, 4))
 
 
+_INDEX_STATUS = {
+    ("ok", "ok"): '<span class="badge ok">Đã lập</span>',
+    ("ok", "none"): '<span class="badge unknown">Đã lập — chưa có số liệu</span>',
+    ("ok", "unreadable"): '<span class="badge missed">Đã lập — không đọc được tệp</span>',
+    ("failed", "ok"): '<span class="badge missed">Lỗi khi lập báo cáo</span>',
+    ("absent", "ok"): '<span class="badge unknown">Chưa có số liệu</span>',
+}
+
+
 def units_index(rows: Iterable[dict]) -> str:
     """The index of a batch: one row per unit with its link, status and finding counts.
     ``rows`` are the manifest's unit entries."""
@@ -237,10 +246,11 @@ def units_index(rows: Iterable[dict]) -> str:
     for u in rows:
         link = (f'<a href="{esc(u["html"])}">{esc(u["name"])}</a>' if u.get("html")
                 else esc(u["name"]))
-        status = ('<span class="badge ok">Đã lập</span>' if u["status"] == "ok" else
-                  '<span class="badge missed">Lỗi khi lập báo cáo</span>')
+        status = _INDEX_STATUS.get((u["status"], u.get("data", "ok")),
+                                   _INDEX_STATUS[("failed", "ok")])
         f = u.get("findings") or {}
-        synth = ' <span class="badge unknown">mô phỏng</span>' if u.get("synthetic") else ""
+        synth = (' <span class="badge unknown">mô phỏng</span>' if u.get("synthetic") else
+                 ' <span class="badge ok">thật</span>' if u.get("data") == "ok" else "")
         out.append([esc(u["code"]), link + synth, status, esc(format_int(f.get("error", 0))),
                     esc(format_int(f.get("warning", 0))), esc(format_int(f.get("info", 0)))])
     return _table(["Mã", "Đơn vị", "Trạng thái", "Lỗi", "Cần xem lại", "Thông tin"], out,
