@@ -415,7 +415,8 @@ def _manifest(period: str, chosen: list[units_mod.Unit], results: dict[str, Resu
                 else "none"),
             "findings": _findings_counts(
                 findings.filter(pl.col("period").is_in([period, ""])), unit.code),
-            "headline": indicators.headline(indicators.wide(mine)) if mine.height else {},
+            "headline": _doubted(indicators.headline(indicators.wide(mine)), findings,
+                                 unit.code, period) if mine.height else {},
         })
     manifest: dict[str, Any] = {"period": period, "generated_from": generated_from,
                                 "units": entries,
@@ -427,6 +428,14 @@ def _manifest(period: str, chosen: list[units_mod.Unit], results: dict[str, Resu
                                 "error": res.error, "duration_s": round(res.duration_s, 2),
                                 "bytes": res.bytes}
     return manifest
+
+
+def _doubted(headline: dict[str, Any], findings: pl.DataFrame, code: str,
+             period: str) -> dict[str, Any]:
+    """The headline with ``doubtful`` on a pillar whose figure an error finding rejects."""
+    errors = set(findings.filter((pl.col("unit_code") == code) & (pl.col("period") == period)
+                                 & (pl.col("severity") == "error"))["indicator"].to_list())
+    return {k: {**v, "doubtful": k in errors} for k, v in headline.items()}
 
 
 def _absent(period: str, chosen: list[units_mod.Unit], entries: list[dict[str, Any]],

@@ -302,7 +302,10 @@ def ranking(observations: pl.DataFrame, period: str | None = None,
 def attainment_counts(table: pl.DataFrame) -> pl.DataFrame:
     """Per unit, of :func:`wide`'s rows with a target: attained, not attained, unknown."""
     criteria = table.filter(pl.col("target").is_not_null())
+    if "synthetic" not in criteria.columns:
+        criteria = criteria.with_columns(pl.lit(False).alias("synthetic"))
     return criteria.group_by(["unit_code", "unit_name", "period"]).agg(
+        pl.col("synthetic").any(),
         pl.col("attained").eq(True).sum().alias("attained"),
         pl.col("attained").eq(False).sum().alias("missed"),
         pl.col("attained").is_null().sum().alias("unknown"),

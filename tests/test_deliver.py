@@ -548,3 +548,14 @@ def test_a_run_stopped_half_way_resumes_where_it_stopped(project, certificate, c
     assert code == 0, err
     assert sorted(first + second) == sorted([*OK_CODES, DEPARTMENT_KEY])  # each exactly once
     assert len(sent_log(project)) == 4
+
+
+def test_a_doubtful_headline_figure_says_so_in_the_email():
+    from bakhong.deliver._message import _headline_rows
+
+    rows = _headline_rows({"K2": {"before_text": "22,7%", "after_text": "120%",
+                                  "doubtful": True},
+                           "K1": {"before_text": "35%", "after_text": "trên 90%"}})
+    shown = {code: after for code, _, _, after in rows}
+    assert shown["K2"] == "120% (số liệu chưa tin cậy)"
+    assert shown["K1"] == "trên 90%"

@@ -97,7 +97,8 @@ def test_manifest_follows_the_contract(built):
     # the headline fact, as the report shows it: the source's own word "hơn", both qualifiers
     assert tx["headline"]["K2"] == {
         "before": 0.227, "before_qualifier": "=", "after": 0.965, "after_qualifier": ">",
-        "before_text": "22,7%", "after_text": "hơn 96,5%", "change_text": "tăng hơn 73,8 điểm %"}
+        "before_text": "22,7%", "after_text": "hơn 96,5%", "change_text": "tăng hơn 73,8 điểm %",
+        "doubtful": False}
     assert tx["bytes"] == (built["out"] / "396-thuong-xuan.html").stat().st_size
     assert tx["duration_s"] > 0
     assert units[built["codes"][1]]["synthetic"] is True

@@ -124,3 +124,21 @@ def test_a_verdict_on_a_wrong_figure_carries_its_doubt():
     assert "Đạt — số liệu chưa tin cậy" in html and ">Đạt<" not in html
     plain = tables.criteria(table.filter(indicator="TC07"))
     assert ">Đạt<" in plain and "chưa tin cậy" not in plain
+
+
+def test_the_overview_charts_mark_every_made_up_unit(tmp_path):
+    from bakhong import indicators
+    from bakhong.views import charts
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _district(raw, "UBND huyện Thường Xuân", "396", 0.74, synthetic=False)
+    _district(raw, "UBND huyện Quan Sơn", "387", 0.9, synthetic=True)
+    observations, _ = check_paths([raw])
+    table = indicators.wide(observations.filter(unit_level="district"))
+    heat = charts.heatmap(table)
+    assert sorted(heat.data[0].y) == ["Quan Sơn*", "Thường Xuân"]
+    assert "DỮ LIỆU MÔ PHỎNG" in heat.layout.title.text
+    bars = charts.attainment_ranking(indicators.attainment_counts(table))
+    assert sorted(bars.data[0].y) == ["Quan Sơn*", "Thường Xuân"]
+    assert "DỮ LIỆU MÔ PHỎNG" in bars.layout.title.text

@@ -89,7 +89,10 @@ def _headline_rows(headline: Any) -> list[tuple[str, str, str, str]]:
                 return "—"
             return format_percent(float(value), qualifier=item.get(f"{phase}_qualifier") or "=")
 
-        rows.append((code, PILLAR_VI[code], shown("before"), shown("after")))
+        after = shown("after")
+        if item.get("doubtful"):  # an error was found in this figure: it says so
+            after = f"{after} (số liệu chưa tin cậy)"
+        rows.append((code, PILLAR_VI[code], shown("before"), after))
     return rows
 
 

@@ -68,9 +68,11 @@ def _pct(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x * 100
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int, synthetic: bool = False) -> go.Figure:
+    """The house layout; ``synthetic``: the figure shows made-up units ("*"), and says so."""
+    note = f"<br><sup>* {SYNTHETIC_NOTE} — không phải số liệu thật</sup>" if synthetic else ""
     fig.update_layout(
-        title={"text": plain(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={"text": plain(title) + note, "x": 0, "xanchor": "left", "font": {"size": 16}},
         separators=",.", font={"family": FONT, "size": 13, "color": "#1f2933"},
         height=height, margin={"l": 10, "r": 16, "t": 56, "b": 40},
         plot_bgcolor="white", paper_bgcolor="white",
@@ -216,7 +218,9 @@ def heatmap(table: pl.DataFrame, title: str = "Mức đạt chỉ tiêu sau tri�
     catalog = load_catalog()
     codes = [i.code for i in catalog.criteria]
     crit = table.filter(pl.col("indicator").is_in(codes))
-    units = crit.select("unit_code", "unit_name").unique(maintain_order=True).sort("unit_code")
+    units = crit.select("unit_code", "unit_name", pl.col("synthetic").fill_null(False)
+                        if "synthetic" in crit.columns else pl.lit(False).alias("synthetic")
+                        ).unique(subset="unit_code", maintain_order=True).sort("unit_code")
     index = {(r["unit_code"], r["indicator"]): r for r in crit.iter_rows(named=True)}
     z, text, hover = [], [], []
     for u in units.iter_rows(named=True):
@@ -233,7 +237,8 @@ def heatmap(table: pl.DataFrame, title: str = "Mức đạt chỉ tiêu sau tri�
         z.append(zr)
         text.append(tr)
         hover.append(hr)
-    y = [plain(n) for n in units["unit_name"].to_list()]
+    y = unit_labels([plain(n) for n in units["unit_name"].to_list()],
+                    units["unit_code"].to_list(), units["synthetic"].to_list())
     fig = go.Figure(go.Heatmap(
         z=z, x=[c[2:] for c in codes], y=y, text=text, texttemplate="%{text}",
         textfont={"size": 10}, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
@@ -244,7 +249,7 @@ def heatmap(table: pl.DataFrame, title: str = "Mức đạt chỉ tiêu sau tri�
     fig.update_xaxes(side="top", title="Tiêu chí (số thứ tự trong mẫu báo cáo)", fixedrange=True,
                      type="category")
     fig.update_yaxes(autorange="reversed", fixedrange=True, automargin=True, type="category")
-    fig = _layout(fig, title, 150 + 26 * len(y))
+    fig = _layout(fig, title, 150 + 26 * len(y), synthetic=any(units["synthetic"].to_list()))
     fig.update_layout(margin={"t": 110})
     return fig
 
@@ -254,7 +259,11 @@ def attainment_ranking(counts: pl.DataFrame,
     """Horizontal stacked bars: criteria attained / not attained / cannot be told per unit.
     ``counts`` is :func:`indicators.attainment_counts`."""
     data = counts.sort(["attained", "unit_name"], descending=[False, True])
-    y = [plain(n) for n in data["unit_name"].to_list()]
+    synthetic = data["synthetic"].to_list() if "synthetic" in data.columns else \
+        [False] * data.height
+    # a made-up unit carries "*" on the axis, and the title says DỮ LIỆU MÔ PHỎNG
+    y = unit_labels([plain(n) for n in data["unit_name"].to_list()],
+                    data["unit_code"].to_list(), synthetic)
     fig = go.Figure()
     for column, name, colour in (("attained", "Đạt", COLOURS["ok"]),
                                  ("missed", "Chưa đạt", COLOURS["missed"]),
@@ -267,7 +276,7 @@ def attainment_ranking(counts: pl.DataFrame,
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title="Số tiêu chí", dtick=2, fixedrange=True, gridcolor="#e4e7eb")
     fig.update_yaxes(fixedrange=True, automargin=True, type="category")
-    return _layout(fig, title, 140 + 24 * len(y))
+    return _layout(fig, title, 140 + 24 * len(y), synthetic=any(synthetic))
 
 
 def province_before_after(table: pl.DataFrame, group: str, title: str | None = None
