@@ -142,3 +142,22 @@ def test_the_overview_charts_mark_every_made_up_unit(tmp_path):
     bars = charts.attainment_ranking(indicators.attainment_counts(table))
     assert sorted(bars.data[0].y) == ["Quan Sơn*", "Thường Xuân"]
     assert "DỮ LIỆU MÔ PHỎNG" in bars.layout.title.text
+
+
+def test_the_overview_lists_the_districts_missing_from_its_figures(tmp_path, monkeypatch):
+    from bakhong.ingest import ingest
+    from bakhong.views import report
+
+    raw = tmp_path / "p" / "raw"
+    raw.mkdir(parents=True)
+    _district(raw, "UBND huyện Thường Xuân", "396", 0.74, synthetic=False)
+    _district(raw, "UBND huyện Bá Thước", "386", 0.70, synthetic=False)
+    (raw / "388-lang-chanh-2024.xlsx").write_text("<html>không phải bảng</html>")
+    ingest(raw, tmp_path / "p" / "processed")
+    shown: list[str] = []
+    monkeypatch.setattr(report, "_display_html", shown.append)
+    report.province("2024", tmp_path / "p" / "processed").title()
+    text = "".join(shown)
+    assert "Huyện Lang Chánh (không đọc được tệp)" in text
+    assert "Huyện Nga Sơn (chưa có số liệu)" in text
+    assert "Huyện Thường Xuân (" not in text

@@ -289,6 +289,10 @@ class Province(_Report):
             raise NoDataError(f"Không có số liệu kỳ {self.period} trong "
                               f"{self.data_dir or 'data/processed'}")
         self.findings = findings.filter(pl.col("period") == self.period)
+        # a file that could not be read has no period: its unit is still this period's
+        self.unreadable = set(findings.filter((pl.col("rule") == "load_error")
+                                              & pl.col("period").is_in([self.period, ""]))
+                              ["unit_code"].to_list())
         self.table = indicators.wide(self.observations)
         self.synthetic = bool(self.observations["synthetic"].any())
 
@@ -301,11 +305,27 @@ class Province(_Report):
             if real.len():
                 note += (f'<p class="note">Số liệu thật: {html.escape(", ".join(real))}; '
                          "các đơn vị còn lại là số liệu mô phỏng.</p>")
+        note += self._missing_units()
         _display_html(
             f'{note}<header class="report-head"><p class="kicker">{_kicker(self.period)}</p>'
             f"<h1>Toàn tỉnh Thanh Hóa</h1>"
             f'<p class="subtitle">Tổng hợp {n} {_LEVEL_PLURAL[self.level]} — năm '
             f"{html.escape(self.period)}</p></header>")
+
+    def _missing_units(self) -> str:
+        """The districts expected for the period that are not in the figures, with why."""
+        if self.level != "district":
+            return ""
+        from ..checks import expected_units
+
+        have = set(self.observations["unit_code"].to_list())
+        unreadable = self.unreadable
+        missing = [u for u in expected_units(self.period) if u.code not in have]
+        if not missing:
+            return ""
+        why = {True: "không đọc được tệp", False: "chưa có số liệu"}
+        said = "; ".join(f"{u.full_name} ({why[u.code in unreadable]})" for u in missing)
+        return f'<p class="note">Không có trong số liệu tổng hợp: {html.escape(said)}.</p>'
 
     def heatmap(self) -> None:
         self._figure(charts.heatmap(self.table), "heatmap")
