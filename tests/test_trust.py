@@ -161,3 +161,24 @@ def test_the_overview_lists_the_districts_missing_from_its_figures(tmp_path, mon
     assert "Huyện Lang Chánh (không đọc được tệp)" in text
     assert "Huyện Nga Sơn (chưa có số liệu)" in text
     assert "Huyện Thường Xuân (" not in text
+
+
+def test_a_figure_the_narrative_contradicts_is_not_a_plain_result(tmp_path, monkeypatch):
+    import shutil
+
+    from bakhong.ingest import ingest
+    from bakhong.views import report
+
+    raw = tmp_path / "p" / "raw"
+    (raw / "narrative").mkdir(parents=True)
+    shutil.copy(THUONG_XUAN, raw / THUONG_XUAN.name)
+    shutil.copy(ROOT / "data" / "raw" / "narrative" / "thuong-xuan-2024.md",
+                raw / "narrative" / "thuong-xuan-2024.md")
+    ingest(raw, tmp_path / "p" / "processed")
+    shown: list[str] = []
+    monkeypatch.setattr(report, "_display_html", shown.append)
+    report.district("396", "2024", tmp_path / "p" / "processed").criteria()
+    html = "".join(shown)
+    row = html[html.index("Hộ trả tiền điện"):][:600]  # TC15: 69% beside the prose's 100%
+    assert "Đạt — số liệu chưa tin cậy" in row and "Số liệu cần xem lại" in row
+    assert "3 trong số đó" in html  # TC08, TC09 (errors) and TC15 (contradicted)

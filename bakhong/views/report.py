@@ -76,6 +76,10 @@ def _kicker(period: str) -> str:
     return f"{html.escape(config.department(period).name)} — Đánh giá mô hình “3 KHÔNG”"
 
 
+#: warnings that doubt the figure itself (not its target, not the file)
+DOUBTING_WARNINGS = ("related_inconsistent", "outlier", "regression",
+                     "denominator_implausible")
+
 #: fewer real units than this are not ranked: a rank among two says nothing
 MIN_PEERS = 3
 
@@ -168,7 +172,8 @@ class District(_Report):
         total = crit.filter(pl.col("target").is_not_null()).height
         doubtful = crit.filter((pl.col("attained") == True)  # noqa: E712
                                & pl.col("indicator").is_in(list(self._flagged()))).height
-        doubt = (f" ({doubtful} trong số đó dựa trên số liệu có lỗi, chưa tin cậy)"
+        doubt = (f" ({doubtful} trong số đó dựa trên số liệu có lỗi hoặc cần xem lại, chưa "
+                 "tin cậy)"
                  if doubtful else "")
         _display_html(
             f'<p class="summary">Đạt <strong>{done}/{total}</strong> tiêu chí{doubt}; chưa đạt '
@@ -176,9 +181,17 @@ class District(_Report):
             "được (thiếu số liệu hoặc số liệu chỉ ghi “trên …”).</p>"
             + tables.criteria(crit, flagged=self._flagged()))
 
-    def _flagged(self) -> set[str]:
-        errors = self.findings.filter(pl.col("severity") == "error")
-        return set(errors["indicator"].to_list())
+    def _flagged(self) -> dict[str, str]:
+        """The criteria whose figure a finding doubts, and how: "error" (cannot be true) or
+        "warning" (contradicted by another source, far from every other unit, …)."""
+        doubted = self.findings.filter(
+            (pl.col("severity") == "error")
+            | ((pl.col("severity") == "warning") & pl.col("rule").is_in(DOUBTING_WARNINGS)))
+        out: dict[str, str] = {}
+        for code, severity in doubted.select("indicator", "severity").iter_rows():
+            if code and out.get(code) != "error":
+                out[code] = severity
+        return out
 
     def charts(self) -> None:
         """Before/after dumbbell charts with the target, one per group of criteria."""

@@ -106,9 +106,15 @@ def headline(table: pl.DataFrame) -> str:
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
-def criteria(table: pl.DataFrame, flagged: set[str] | frozenset[str] = frozenset()) -> str:
+_FLAG_TEXT = {"error": "Số liệu có lỗi", "warning": "Số liệu cần xem lại"}
+
+
+def criteria(table: pl.DataFrame,
+             flagged: dict[str, str] | set[str] | frozenset[str] = frozenset()) -> str:
     """The 16 criteria: target, before, after, change, attained — grouped. A criterion in
-    ``flagged`` (an error was found in its figures) says so beside its status."""
+    ``flagged`` (code → "error" or "warning": a finding doubts its figure) says so beside
+    its status, and its verdict carries the doubt."""
+    flagged = flagged if isinstance(flagged, dict) else dict.fromkeys(flagged, "error")
     catalog = load_catalog()
     head = ["STT", "Tiêu chí", "Chỉ tiêu giao", "Trước triển khai", "Sau triển khai",
             "Thay đổi", "Đánh giá"]
@@ -124,8 +130,8 @@ def criteria(table: pl.DataFrame, flagged: set[str] | frozenset[str] = frozenset
                 _shown(r, "before"), _shown(r, "after"),
                 esc(change_text(r["change"], r["after_qualifier"])),
                 _status(r["attained"], r["target"], doubtful=r["indicator"] in flagged)
-                + ('<br><span class="flag">Số liệu có lỗi — xem mục “Những vấn đề trong số '
-                   'liệu”</span>' if r["indicator"] in flagged else ""),
+                + (f'<br><span class="flag">{_FLAG_TEXT[flagged[r["indicator"]]]} — xem mục '
+                   '“Những vấn đề trong số liệu”</span>' if r["indicator"] in flagged else ""),
             ])
         if rows:
             parts.append(_table(head, rows, "criteria", catalog.groups[group],
