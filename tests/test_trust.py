@@ -182,3 +182,17 @@ def test_a_figure_the_narrative_contradicts_is_not_a_plain_result(tmp_path, monk
     row = html[html.index("Hộ trả tiền điện"):][:600]  # TC15: 69% beside the prose's 100%
     assert "Đạt — số liệu chưa tin cậy" in row and "Số liệu cần xem lại" in row
     assert "3 trong số đó" in html  # TC08, TC09 (errors) and TC15 (contradicted)
+
+
+def test_a_file_of_an_unknown_unit_is_a_finding_not_a_unit():
+    import polars as pl
+
+    from bakhong.views import tables
+
+    findings = pl.DataFrame({
+        "rule": ["unknown_unit", "below_target", "below_target"], "unit_code": ["", "396", ""],
+        "unit_name": ["UBND huyện Quan Sơnn", "Thường Xuân", "Quan Sơnn"],
+        "severity": ["error", "info", "info"]})
+    html = tables.findings_by_rule(findings)
+    assert "Quan Sơnn" not in html
+    assert html.count("1 tệp không rõ đơn vị") == 2 and "Thường Xuân" in html

@@ -184,14 +184,19 @@ def findings_by_rule(frame: pl.DataFrame) -> str:
     if frame.is_empty():
         return '<p class="note ok">Không phát hiện vấn đề nào.</p>'
     known = rules()
+    known_unit = pl.col("unit_code").fill_null("") != ""
+    # a file whose unit nobody could tell is a finding, never a unit with a name of its own
     summary = frame.group_by("rule").agg(
-        pl.len().alias("n"), pl.col("unit_code").n_unique().alias("units"),
-        pl.col("unit_name").unique().sort().alias("names"))
+        pl.len().alias("n"), pl.col("unit_code").filter(known_unit).n_unique().alias("units"),
+        pl.col("unit_name").filter(known_unit).unique().sort().alias("names"),
+        (~known_unit).sum().alias("unknown"))
     order = {name: i for i, name in enumerate(RULE_NAMES)}
     rows = []
     for r in sorted(summary.iter_rows(named=True), key=lambda r: order.get(r["rule"], 99)):
         rule = known.get(r["rule"])
         names = ", ".join(n for n in r["names"] if n)
+        if r["unknown"]:
+            names = ", ".join(filter(None, [names, f"{r['unknown']} tệp không rõ đơn vị"]))
         rows.append([esc(RULE_VI.get(r["rule"], r["rule"])),
                      f'<span class="sev {esc(rule.severity if rule else "")}">'
                      f'{esc(SEVERITY_VI.get(rule.severity, "") if rule else "")}</span>',
