@@ -203,3 +203,27 @@ def test_a_2025_commune_batch_and_a_district_report_that_lists_its_communes(tmp_
     # TC06 rolled up weighted, (600 + 300) / (1000 + 3000), not the mean of 60% and 10%
     assert "22,5%" in district and "35%" not in district
     assert "Sở Thông tin và Truyền thông tỉnh Thanh Hóa" in district
+
+
+def test_survey_people_sum_exactly_into_the_2025_units(tmp_path):
+    import csv as csv_mod
+
+    from bakhong import survey
+
+    path = tmp_path / "survey" / "khao-sat-2024.csv"
+    path.parent.mkdir()
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        w = csv_mod.writer(handle)
+        w.writerow(["Huyện", "Xã", "Thôn", "Tuổi", "Điện thoại thông minh", "VNeID",
+                    "Tài khoản ngân hàng", "Chữ ký điện tử"])
+        people = [("Thường Xuân", "Xuân Dương", "x"), ("Thường Xuân", "Xuân Dương", ""),
+                  ("Thường Xuân", "Thọ Thanh", "x"), ("Thường Xuân", "Ngọc Phụng", "x"),
+                  ("Hà Trung", "Hà Bình", "x")]  # Hà Bình was split across two new units
+        for district, commune, yes in people:
+            w.writerow([district, commune, "Thôn 1", 30, yes, yes, yes, yes])
+    read = survey.read_surveys([path], period="2024")
+    agg = survey.aggregate(read, levels=("commune", "commune_2025"))
+    new = agg.filter(unit_level="commune_2025", indicator="TC06")
+    assert new.select("unit_code", "numerator", "denominator").rows() == [("15646", 3, 4)]
+    old = agg.filter(unit_level="commune", indicator="TC06")
+    assert old["denominator"].sum() == 5  # every person still counted in their own commune

@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 import polars as pl
 
 from ..contract import OBSERVATION_SCHEMA
+from ..errors import UnknownUnitError
 from ..vocab.catalog import Catalog, load_catalog
 from ..vocab.parse import format_int
 from ._fields import LEVELS, LOCATION_FIELDS, SURVEY_INDICATORS
@@ -19,7 +20,32 @@ _LEVEL_KEYS = {
     "village": ("village_code", "village_name"),
     "commune": ("commune_code", "commune_name"),
     "district": ("district_code", "district_name"),
+    # the communes and wards of 1 July 2025 the surveyed communes went into (crosswalk)
+    "commune_2025": ("new_code", "new_name"),
 }
+
+
+def _with_new_units(base: pl.DataFrame) -> pl.DataFrame:
+    """Each row's 2025 unit: the one its commune went into whole. A commune split across
+    several new units has none — its people cannot be placed exactly, so they are left out
+    of that level, never shared out by guess."""
+    from ..vocab import units as units_mod
+
+    codes = [c for c in base["commune_code"].unique().to_list() if c]
+    new: dict[str, str | None] = {}
+    for code in codes:
+        try:
+            unit = units_mod.by_code(code, "2024")
+        except UnknownUnitError:  # a synthetic or unknown commune has no successor
+            new[code] = None
+            continue
+        new[code] = unit.successors[0] if len(unit.successors) == 1 else None
+    names = {c: units_mod.by_code(c, "2026").name for c in set(new.values()) if c}
+    return base.with_columns(
+        pl.col("commune_code").replace_strict(new, default=None, return_dtype=pl.String)
+        .alias("new_code")).with_columns(
+        pl.col("new_code").replace_strict(names, default=None, return_dtype=pl.String)
+        .alias("new_name"))
 
 
 def _sums(counted: pl.Expr | None = None, answered: Collection[str] = ()) -> list[pl.Expr]:
@@ -48,6 +74,9 @@ def aggregate(people: Survey | pl.DataFrame | pl.LazyFrame,
     Columns: unit_level, unit_code, unit_name, period, phase, synthetic, indicator,
     numerator, denominator, files. One pass over the people, grouped by the location as
     written; units are resolved on those few thousand groups, then summed per level.
+    ``levels`` may include "commune_2025": the same people summed into the units of 1 July
+    2025 (``unit_level`` "commune_2025", the new unit's code), exactly — the people of a
+    commune split across new units are left out of that level.
     """
     if isinstance(people, Survey):
         base = people.grains.join(people.places.drop(f"written_{f}" for f in LOCATION_FIELDS),
@@ -56,6 +85,8 @@ def aggregate(people: Survey | pl.DataFrame | pl.LazyFrame,
         base = _locate(people.lazy().filter(~pl.col("duplicate")).group_by(_GRAIN)
                        .agg(*_sums()).collect())
     parts = [f"{c}_{p}" for c in SURVEY_INDICATORS for p in ("num", "den")]
+    if "commune_2025" in levels:
+        base = _with_new_units(base)
     out = []
     for level in levels:
         code_col, name_col = _LEVEL_KEYS[level]
