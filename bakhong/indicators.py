@@ -108,14 +108,6 @@ def communes_of(observations: pl.DataFrame, district_code: str, period: str) -> 
     return rows.filter(pl.col("unit_code").is_in(codes))
 
 
-def rollup(observations: pl.DataFrame, findings: pl.DataFrame | None = None,
-           catalog: Catalog | None = None) -> pl.DataFrame:
-    """Communes' results rolled up into their district (or any set of units into one):
-    :func:`province_wide` over them — Σ numerators / Σ denominators where every unit gives
-    both, else the unweighted mean, and ``before_method`` / ``after_method`` say which."""
-    return province_wide(observations, findings, catalog)
-
-
 def prefer_real(observations: pl.DataFrame) -> pl.DataFrame:
     """Drop synthetic rows of a unit and period that also has real rows
     (:func:`bakhong.vocab.provenance.drop_shadowed`)."""

@@ -79,10 +79,6 @@ class Plan:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @property
-    def empty(self) -> bool:
-        return not any(self.as_dict().values())
-
 
 def _iso(day: str, month: str, year: str) -> str | None:
     try:

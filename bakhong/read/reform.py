@@ -27,7 +27,7 @@ from ..vocab.rules import Finding
 BASELINE_PERIOD = "2024"
 
 
-def _baseline(code: str, indicator: str, olds: list[units_mod.Unit],
+def _baseline(indicator: str, olds: list[units_mod.Unit],
               before: dict[tuple[str, str], dict[str, Any]]) -> tuple[dict | None, str]:
     """(the baseline, or None, and why not) of one new unit and indicator."""
     split = [u for u in olds if len(u.successors) > 1]
@@ -77,7 +77,7 @@ def reform_baselines(observations: pl.DataFrame) -> tuple[pl.DataFrame, list[Fin
         if not unit.new or not unit.predecessors:
             continue
         olds = [units_mod.by_code(c, BASELINE_PERIOD) for c in unit.predecessors]
-        baseline, why = _baseline(unit.code, r["indicator"], olds, before)
+        baseline, why = _baseline(r["indicator"], olds, before)
         if baseline is None:
             if (unit.code, r["period"], why) not in refused:  # one finding per unit and reason
                 refused.add((unit.code, r["period"], why))

@@ -70,9 +70,9 @@ def _pct(x: float | None) -> float | None:
 
 def _layout(fig: go.Figure, title: str, height: int, synthetic: bool = False) -> go.Figure:
     """The house layout; ``synthetic``: the figure shows made-up units ("*"), and says so."""
-    note = f"<br><sup>* {SYNTHETIC_NOTE} — không phải số liệu thật</sup>" if synthetic else ""
     fig.update_layout(
-        title={"text": plain(title) + note, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={"text": _title(plain(title), synthetic), "x": 0, "xanchor": "left",
+               "font": {"size": 16}},
         separators=",.", font={"family": FONT, "size": 13, "color": "#1f2933"},
         height=height, margin={"l": 10, "r": 16, "t": 56, "b": 40},
         plot_bgcolor="white", paper_bgcolor="white",

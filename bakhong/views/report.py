@@ -127,16 +127,15 @@ class District(_Report):
                                         & pl.col("period").is_in([self.period, ""]))
         self.period_findings = findings.filter(pl.col("period") == self.period)
         self.all_observations = observations.filter(pl.col("period") == self.period)
+        self.commune_rows = indicators.communes_of(self.all_observations, self.unit_ref.code,
+                                                   self.period)
         if self.observations.is_empty() and self.findings.is_empty() and \
-                indicators.communes_of(self.all_observations, self.unit_ref.code,
-                                       self.period).is_empty():
+                self.commune_rows.is_empty():
             raise NoDataError(f"Không có số liệu của {self.unit_ref.full_name} kỳ {self.period} "
                               f"trong {self.data_dir or 'data/processed'}")
         self.table = indicators.wide(self.observations)
         self.synthetic = bool(self.observations["synthetic"].any()) or bool(
-            self.findings["synthetic"].any()) or bool(
-            indicators.communes_of(self.all_observations, self.unit_ref.code,
-                                   self.period)["synthetic"].any())
+            self.findings["synthetic"].any()) or bool(self.commune_rows["synthetic"].any())
 
     def _no_data(self) -> bool:
         if self.observations.is_empty():
@@ -243,7 +242,7 @@ class District(_Report):
     def communes(self) -> None:
         """The district's communes with data: each one's attainment (and its report), and
         their results rolled up into the district, the method said."""
-        rows = indicators.communes_of(self.all_observations, self.unit_ref.code, self.period)
+        rows = self.commune_rows
         if rows.is_empty():
             _display_html('<p class="note">Không có số liệu cấp xã của đơn vị trong kỳ này.</p>')
             return
@@ -251,7 +250,8 @@ class District(_Report):
         links = {c: f"{c}-{units_mod.by_code(c, self.period).slug}.html"
                  for c in rows["unit_code"].unique().to_list()}
         n = len(links)
-        rolled = indicators.rollup(rows, self.findings)
+        # Σ numerators / Σ denominators where every commune gives both, else the mean
+        rolled = indicators.province_wide(rows, self.findings)
         _display_html(
             f'<p class="summary">{n} xã, phường, thị trấn có số liệu kỳ '
             f"{html.escape(self.period)}.</p>" + tables.communes(table, links)

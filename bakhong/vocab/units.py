@@ -393,12 +393,12 @@ def lookup(query: str | None = None, period: str | None = None, level: str | Non
     except UnknownUnitError:
         first = []
     scored = sorted(((fuzz.WRatio(bare, fold_words(u.name)), u) for u in pool),
-                    key=lambda s: (-s[0], u_rank(s[1], kind, period)))
+                    key=lambda s: (-s[0], _lookup_rank(s[1], kind, period)))
     ranked = first + [u for score, u in scored if score >= 75 and u not in first]
     return ranked[:limit]
 
 
-def u_rank(unit: Unit, kind: str, period: str | None) -> tuple[bool, bool, int]:
+def _lookup_rank(unit: Unit, kind: str, period: str | None) -> tuple[bool, bool, int]:
     return (unit.kind != kind, period is not None and unit.new != new_era(period),
             LEVELS.index(unit.level))
 
