@@ -22,10 +22,16 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP) ## create .venv with the pinned dependencies and the package
 
-chromium: ## install Debian's chromium when missing (needs root)
+chromium: ## install Debian's chromium and a font with Vietnamese letters when missing (needs root; the PDFs)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium (Debian package)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@# the reports' font stack names Noto Sans before Arial, whose Debian stand-in (Liberation
+	@# Sans 1) lacks ệ, ườ…: without Noto each such letter would come from another font
+	@fc-list ':lang=vi' family 2>/dev/null | grep -qi 'noto sans' || { \
+	  echo "installing fonts-noto-core (Vietnamese letters in the PDFs)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends fonts-noto-core >/dev/null; }
 
 libreoffice: ## install Debian's headless LibreOffice Calc when missing (needs root; annotate tests)
 	@command -v libreoffice >/dev/null 2>&1 || command -v soffice >/dev/null 2>&1 || { \
@@ -38,7 +44,7 @@ synthetic: $(STAMP) ## write the synthetic province and its survey (DỮ LIỆU 
 	@test -d data/raw/synthetic/survey || $(VENV)/bin/bakhong synth-survey --seed $(SEED) \
 	  --from data/raw/synthetic --out data/raw/synthetic/survey
 
-reports: $(STAMP) synthetic ## build every report from the bundled data
+reports: $(STAMP) synthetic chromium ## build every report (HTML and PDF) from the bundled data
 	$(VENV)/bin/bakhong ingest
 	$(VENV)/bin/bakhong batch --period $(PERIOD)
 

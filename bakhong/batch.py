@@ -1,5 +1,6 @@
 """Build every district's report: papermill per unit in a bounded process pool, HTML export,
-``index.html``, ``overview.html`` and ``manifest.json``.
+a PDF of each HTML (:mod:`bakhong.views.pdf`), ``index.html``, ``overview.html`` and
+``manifest.json``.
 
 Why it is fast and still honest: each worker process owns ONE Jupyter kernel, started once
 (in its own ``JUPYTER_RUNTIME_DIR``, so parallel kernels never share connection files —
@@ -14,6 +15,11 @@ A unit whose run fails (an error in a cell, the time limit, a dead kernel) keeps
 notebook for the analysts, gets no new HTML (its previous good report stays: HTML is written
 to a temporary file and moved into place only on success), and is reported in the manifest;
 the other units complete.
+
+The PDFs are printed after every HTML is written, in this process, by one headless Chromium
+(two pages at a time); a page whose print fails keeps its last good PDF and gets a
+``pdf_error`` in the manifest; without Chromium the HTML reports are complete and the summary
+says how to get the PDFs (``make chromium``).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import polars as pl
 
 from . import config, indicators
 from .errors import UnknownUnitError, UsageError
-from .views import report, tables
+from .views import pdf, report, tables
 from .vocab import units as units_mod
 
 config.skip_slow_optional_imports()  # before nbformat: every worker's start stays short
@@ -60,6 +66,7 @@ class Job:
     html: str                # final HTML path
     title: str
     time_limit: float = TIME_LIMIT_S
+    footer: str = ""         # HTML of the page's footer (date made, data version, links)
 
 
 @dataclass
@@ -79,6 +86,7 @@ class Outcome:
     manifest: dict[str, Any]
     out: Path
     failed: list[dict[str, Any]] = field(default_factory=list)
+    pdf_note: str = ""       # why no PDF was printed at all (no Chromium), else ""
 
     @property
     def ok(self) -> bool:
@@ -261,7 +269,7 @@ def run_job(job: Job) -> Result:
             request_save_on_cell_execute=False, execution_timeout=job.time_limit,
             start_timeout=START_TIMEOUT_S, cwd=_KERNEL["root"])
         timer.cancel()
-        size = _atomic_write(Path(job.html), report.export_html(nb, job.title))
+        size = _atomic_write(Path(job.html), report.export_html(nb, job.title, job.footer))
         return Result(job.key, "ok", time.perf_counter() - started, size,
                       attempts=max(attempts, 1))
     except Exception as exc:
@@ -326,7 +334,8 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
         out: str | Path | None = None, data_dir: str | Path | None = None,
         notebook: str | Path | None = None, overview_notebook: str | Path | None = None,
         parameters: dict[str, Any] | None = None, time_limit: float = TIME_LIMIT_S,
-        overview: bool = True, progress: bool = True, level: str | None = None) -> Outcome:
+        overview: bool = True, progress: bool = True, level: str | None = None,
+        pdf: bool = True) -> Outcome:
     """Build the reports of ``period`` into ``out/<period>/``; see the module docstring.
 
     Raises :class:`UsageError` before running anything when a parameter is not declared by
@@ -357,11 +366,13 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
     (folder / "notebooks").mkdir(parents=True, exist_ok=True)
 
     jobs = _jobs(period, chosen, folder, notebook, district_params,
-                 overview_notebook if overview else None, overview_params, time_limit)
+                 overview_notebook if overview else None, overview_params, time_limit,
+                 footer(period, data_dir))
     results = _execute(jobs, workers, str(root), progress)
     manifest = _manifest(period, chosen, results, observations, findings,
                          _relative(data_dir, root), overview)
     manifest["level"] = level
+    pdf_note = _print_pdfs(manifest, jobs if pdf else [])
     _atomic_write(folder / "index.html", _index_page(manifest, folder))
     _atomic_write(folder / "manifest.json",
                   json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
@@ -369,25 +380,39 @@ def run(period: str = "2024", only: list[str] | None = None, workers: int | None
     if overview and manifest["overview"]["status"] != "ok":
         failed.append({"code": "overview", "name": "Toàn tỉnh",
                        "error": manifest["overview"]["error"]})
-    return Outcome(manifest, folder, failed)
+    failed += [{"code": e.get("code", "overview"), "name": e.get("name", "Toàn tỉnh"),
+                "error": f"PDF: {e['pdf_error']}"}
+               for e in [*manifest["units"], manifest.get("overview") or {}]
+               if e.get("pdf_error")]
+    return Outcome(manifest, folder, failed, pdf_note)
+
+
+def _print_pdfs(manifest: dict[str, Any], jobs: list[Job]) -> str:
+    """A PDF beside every HTML written now, recorded in its manifest entry; why none was
+    printed at all ("" when Chromium printed)."""
+    entries = {e["code"]: e for e in manifest["units"]}
+    if "overview" in manifest:
+        entries["overview"] = manifest["overview"]
+        manifest["overview"]["synthetic"] = any(e["synthetic"] for e in manifest["units"])
+    return pdf.print_beside(entries, [(j.key, Path(j.html), j.title) for j in jobs])
 
 
 def _jobs(period: str, chosen: list[units_mod.Unit], folder: Path, notebook: Path,
           district_params: dict[str, Any], overview_notebook: Path | None,
-          overview_params: dict[str, Any], time_limit: float) -> list[Job]:
+          overview_params: dict[str, Any], time_limit: float, foot: str = "") -> list[Job]:
     """The overview (unless ``overview_notebook`` is None) and one job per chosen unit."""
     jobs: list[Job] = []
     if overview_notebook is not None:
         jobs.append(Job("overview", "Toàn tỉnh", "overview", str(overview_notebook),
                         overview_params, str(folder / "notebooks" / "overview.ipynb"),
                         str(folder / "overview.html"),
-                        f"Tổng hợp toàn tỉnh — mô hình 3 KHÔNG — {period}", time_limit))
+                        f"Tổng hợp toàn tỉnh — mô hình 3 KHÔNG — {period}", time_limit, foot))
     for unit in chosen:
         stem = f"{unit.code}-{unit.slug}"
         jobs.append(Job(unit.code, unit.name, unit.slug, str(notebook),
                         {**district_params, "unit": unit.code},
                         str(folder / "notebooks" / f"{stem}.ipynb"), str(folder / f"{stem}.html"),
-                        f"{unit.full_name} — mô hình 3 KHÔNG — {period}", time_limit))
+                        f"{unit.full_name} — mô hình 3 KHÔNG — {period}", time_limit, foot))
     return jobs
 
 
@@ -417,6 +442,10 @@ def _manifest(period: str, chosen: list[units_mod.Unit], results: dict[str, Resu
                 findings.filter(pl.col("period").is_in([period, ""])), unit.code),
             "headline": _doubted(indicators.headline(indicators.wide(mine)), findings,
                                  unit.code, period) if mine.height else {},
+            # the verdict the report opens with (indicators.verdict), for the email and index
+            "verdict": indicators.verdict(indicators.wide(mine), _of_unit(findings, unit.code,
+                                                                          period))
+            if mine.height else None,
         })
     manifest: dict[str, Any] = {"period": period, "generated_from": generated_from,
                                 "units": entries,
@@ -428,6 +457,35 @@ def _manifest(period: str, chosen: list[units_mod.Unit], results: dict[str, Resu
                                 "error": res.error, "duration_s": round(res.duration_s, 2),
                                 "bytes": res.bytes}
     return manifest
+
+
+def _of_unit(findings: pl.DataFrame, code: str, period: str) -> pl.DataFrame:
+    """A unit's findings of the period, and those of its files that have no period."""
+    return findings.filter((pl.col("unit_code") == code) & pl.col("period").is_in([period, ""]))
+
+
+def data_version(data_dir: Path) -> str:
+    """The processed data a report rests on, as a short digest of its two tables."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in ("observations.parquet", "findings.parquet"):
+        path = data_dir / name
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def footer(period: str, data_dir: Path, when: str | None = None) -> str:
+    """The footer of every report: the date made, the data version, the index and overview."""
+    import datetime as dt
+    import html
+
+    when = when or dt.date.today().strftime("%d/%m/%Y")
+    return (f'<footer class="report-foot"><p>Lập ngày {html.escape(when)} · phiên bản số liệu '
+            f"{html.escape(data_version(data_dir))} · kỳ {html.escape(period)} · "
+            '<a href="index.html">Danh sách báo cáo</a> · '
+            '<a href="overview.html">Báo cáo toàn tỉnh</a></p></footer>')
 
 
 def _doubted(headline: dict[str, Any], findings: pl.DataFrame, code: str,
@@ -497,7 +555,8 @@ def _index_page(manifest: dict[str, Any], folder: Path) -> str:
              else "huyện, thị xã, thành phố")
     ov = manifest.get("overview") or {}
     overview_link = ('<p><a href="overview.html"><strong>Báo cáo tổng hợp toàn tỉnh</strong></a>'
-                     "</p>" if ov.get("status") == "ok" else "")
+                     + (f' · <a href="{html.escape(ov["pdf"])}">bản PDF</a>' if ov.get("pdf")
+                        else "") + "</p>" if ov.get("status") == "ok" else "")
     rows = []
     for u in units:
         row = dict(u)
@@ -514,7 +573,8 @@ def _index_page(manifest: dict[str, Any], folder: Path) -> str:
         + f'<header class="report-head"><p class="kicker">{html.escape(department)} — Đánh '
         f"giá mô hình “3 KHÔNG”</p><h1>Báo cáo các {which}"
         f'</h1><p class="subtitle">Năm {html.escape(manifest["period"])} — đã lập {done}/'
-        f"{len(units)} báo cáo</p></header>" + overview_link + tables.units_index(rows))
+        f"{len(units)} báo cáo</p></header>" + overview_link
+        + pdf.index_links(tables.units_index(rows), rows))
     return report.page(f"Báo cáo mô hình 3 KHÔNG — {manifest['period']}", body,
                        charts_present=False)
 
@@ -527,6 +587,11 @@ def summary(outcome: Outcome) -> str:
     ov = outcome.manifest.get("overview")
     if ov:
         lines.append("Báo cáo toàn tỉnh: " + ("đã lập" if ov["status"] == "ok" else "LỖI"))
+    printed = [e for e in [*units, ov or {}] if e.get("pdf")]
+    if outcome.pdf_note:
+        lines.append(outcome.pdf_note)
+    elif printed:
+        lines.append(f"Bản PDF: đã in {len(printed)} tệp (A4, cạnh mỗi tệp HTML)")
     for f in outcome.failed:
         lines.append(f"  LỖI {f['code']} {f['name']}: {f['error']}")
     return "\n".join(lines)

@@ -313,7 +313,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                   out=Path(args.out) if args.out else None,
                   data_dir=Path(args.data) if args.data else None,
                   parameters=dict(args.parameter or []), time_limit=args.time_limit,
-                  overview=not args.no_overview, progress=not args.quiet, level=args.level)
+                  overview=not args.no_overview, progress=not args.quiet, level=args.level,
+                  pdf=not args.no_pdf)
     print(summary(outcome))
     return 0 if outcome.ok else 1
 
@@ -385,7 +386,7 @@ def _add_deliver(sub: Any) -> None:
 
 
 def _add_batch(sub: Any) -> None:
-    bat = sub.add_parser("batch", help="lập báo cáo HTML của mọi huyện và báo cáo toàn tỉnh")
+    bat = sub.add_parser("batch", help="lập báo cáo HTML và PDF của mọi huyện và báo cáo toàn tỉnh")
     bat.add_argument("--period", default="2024", help="kỳ báo cáo (mặc định 2024)")
     bat.add_argument("--only", nargs="+", metavar="UNIT", help="chỉ các đơn vị này (tên hoặc mã)")
     bat.add_argument("--workers", type=int, help="số tiến trình song song (mặc định: số nhân CPU)")
@@ -398,6 +399,8 @@ def _add_batch(sub: Any) -> None:
     bat.add_argument("--level", choices=("district", "commune"),
                      help="báo cáo từng huyện hay từng xã (mặc định: cấp của số liệu kỳ đó)")
     bat.add_argument("--no-overview", action="store_true", help="không lập báo cáo toàn tỉnh")
+    bat.add_argument("--no-pdf", action="store_true",
+                     help="không in bản PDF (A4, Chromium) cạnh mỗi báo cáo HTML")
     bat.add_argument("--quiet", action="store_true", help="không hiện thanh tiến độ")
     bat.set_defaults(func=_cmd_batch)
 
