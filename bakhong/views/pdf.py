@@ -90,10 +90,13 @@ class Printed:
 
 
 def chromium(executable: str | Path | None = None) -> Path | None:
-    """The Chromium to print with: ``executable``, else ``$BAKHONG_CHROMIUM``, else Debian's
-    ``/usr/bin/chromium``, else one on the PATH; None when there is none."""
-    for candidate in (executable, os.environ.get("BAKHONG_CHROMIUM"), CHROMIUM,
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    """The Chromium to print with: ``executable``, else ``$BAKHONG_CHROMIUM`` (when set, that
+    one or none), else Debian's ``/usr/bin/chromium``, else one on the PATH; None when there
+    is none."""
+    chosen = executable or os.environ.get("BAKHONG_CHROMIUM")
+    candidates = [chosen] if chosen else [CHROMIUM, shutil.which("chromium"),
+                                          shutil.which("chromium-browser")]
+    for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return Path(candidate)
     return None
@@ -123,7 +126,8 @@ def print_pdfs(jobs: Sequence[PrintJob], *, parallel: int = PARALLEL,
         return {}
     path = chromium(executable)
     if path is None:
-        raise PrinterUnavailable(f"không tìm thấy Chromium: {INSTALL_HINT}")
+        where = executable or os.environ.get("BAKHONG_CHROMIUM") or CHROMIUM
+        raise PrinterUnavailable(f"không tìm thấy Chromium ({where}): {INSTALL_HINT}")
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
