@@ -12,6 +12,7 @@ import io
 import ipaddress
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -59,7 +60,42 @@ UNITS = [
 OK_CODES = ["396", "386", "405"]
 
 
-def make_reports(root: Path) -> Path:
+#: the verdict of Thường Xuân as bakhong.indicators.verdict gives it (one text of the
+#: things to do carries a file reference and an exception: the email must drop them)
+TX_VERDICT = {
+    "met": 14, "with_target": 16, "missed": 2, "undetermined": 0, "doubtful": 3, "errors": 2,
+    "first": [
+        {"kind": "target", "indicator": "TC14", "anchor": "tc-TC14",
+         "text": "Người dân dùng DVC trực tuyến có định danh (tiêu chí 14): 70%, chỉ tiêu 80% "
+                 "trở lên — còn thiếu 10 điểm %."},
+        {"kind": "error", "indicator": "TC09", "anchor": "vd-TC09",
+         "text": "Sửa số liệu Người dân có chữ ký điện tử (tiêu chí 9): sửa thành "
+                 "“33.216/72.599 = 45,75%” (tử số là số đạt, mẫu số là tổng số)."},
+        {"kind": "error", "indicator": "", "anchor": "vd-load_error",
+         "text": "Gửi lại tệp: tệp không đọc được (thuong-xuan-2024.md:line 47) "
+                 "(BadZipFile: File is not a zip file)."}]}
+VERDICTS = {"396": TX_VERDICT,
+            "386": {"met": 16, "with_target": 16, "missed": 0, "undetermined": 0,
+                    "doubtful": 0, "errors": 0, "first": []},
+            "405": {"met": 9, "with_target": 14, "missed": 3, "undetermined": 2,
+                    "doubtful": 0, "errors": 1, "first": []}}
+
+
+def _pdf(path: Path, text: str) -> None:
+    """A real one-page PDF (pypdf) standing for the batch's print of a report."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_metadata({"/Title": text})
+    with path.open("wb") as handle:
+        writer.write(handle)
+
+
+def make_reports(root: Path, pdf: bool = False) -> Path:
+    """The reports and manifest of a batch. ``pdf``: as the batch writes them now, a PDF
+    beside each HTML (Đông Sơn's print failed: none) and each unit's verdict; else as an
+    older batch wrote them, HTML only."""
     folder = root / "reports" / PERIOD
     folder.mkdir(parents=True)
     entries = []
@@ -70,7 +106,16 @@ def make_reports(root: Path) -> Path:
             (folder / html_name).write_text(
                 f"<!DOCTYPE html><html lang='vi'><body><h1>Báo cáo {name} {PERIOD}</h1>{mark}"
                 f"<p>K1 trước 35%</p></body></html>", encoding="utf-8")
-        entries.append({
+        printed = {}
+        if pdf and html_name and code != "405":
+            _pdf(folder / f"{code}-{slug}.pdf", f"Báo cáo {name}")
+            printed = {"pdf": f"{code}-{slug}.pdf"}
+        elif pdf:
+            printed = {"pdf": None, **({"pdf_error": "biểu đồ chưa vẽ được sau 30 giây"}
+                                       if html_name else {})}
+        if pdf:
+            printed["verdict"] = VERDICTS.get(code)
+        entries.append({**printed,
             "code": code, "name": name, "slug": slug, "status": status, "html": html_name,
             "notebook": f"notebooks/{code}-{slug}.ipynb", "duration_s": 1.5,
             "bytes": (folder / html_name).stat().st_size if html_name else 0,
@@ -79,11 +124,14 @@ def make_reports(root: Path) -> Path:
             "headline": headline or {}})
     (folder / "overview.html").write_text("<html><body>Tổng hợp toàn tỉnh</body></html>",
                                           encoding="utf-8")
+    overview = {"status": "ok", "html": "overview.html"}
+    if pdf:
+        _pdf(folder / "overview.pdf", "Tổng hợp toàn tỉnh")
+        overview["pdf"] = "overview.pdf"
     (folder / "index.html").write_text("<html><body>Mục lục</body></html>", encoding="utf-8")
     (folder / "manifest.json").write_text(json.dumps(
         {"period": PERIOD, "generated_from": "data/raw", "units": entries,
-         "overview": {"status": "ok", "html": "overview.html"}}, ensure_ascii=False, indent=2),
-        encoding="utf-8")
+         "overview": overview}, ensure_ascii=False, indent=2), encoding="utf-8")
     return folder
 
 
@@ -94,7 +142,7 @@ def unit_recipients(slug: str, name: str) -> dict[str, list[str]]:
 
 def write_config(path: Path, port: int, security: str = "starttls", ca_file: Path | None = None,
                  recipients: dict[str, dict[str, list[str]]] | None = None, extra: str = "",
-                 zip_above_mb: float = 5) -> Path:
+                 zip_above_mb: float = 5, formats: list[str] | None = None) -> Path:
     recipients = recipients or {code: unit_recipients(slug, name)
                                 for code, name, slug, *_ in UNITS}
     lines = [
@@ -102,7 +150,8 @@ def write_config(path: Path, port: int, security: str = "starttls", ca_file: Pat
         f'user = "{USER}"', "timeout_s = 5", "retries = 2", "retry_delay_s = 0.01",
         *([f'ca_file = "{ca_file}"'] if ca_file else []), extra, "",
         "[sender]", f'from = "Sở Thông tin và Truyền thông Thanh Hóa <{USER}>"', "",
-        "[attachment]", f"zip_above_mb = {zip_above_mb}", "",
+        "[attachment]", f"zip_above_mb = {zip_above_mb}",
+        *([f"formats = {json.dumps(formats)}"] if formats is not None else []), "",
         "[department]", 'to = ["Phòng Chuyển đổi số <cds@so-tttt.test>"]',
         'cc = ["Văn phòng Sở <vanphong@so-tttt.test>"]', ""]
     for code, r in recipients.items():
@@ -220,6 +269,18 @@ def project(tmp_path, monkeypatch):
     root = tmp_path / "projekt"
     (root / "data" / "raw").mkdir(parents=True)
     make_reports(root)
+    monkeypatch.setenv("BAKHONG_HOME", str(root))
+    monkeypatch.setenv("BAKHONG_SMTP_PASSWORD", PASSWORD)
+    monkeypatch.delenv("BAKHONG_DELIVER_CONFIG", raising=False)
+    return root
+
+
+@pytest.fixture
+def printed(tmp_path, monkeypatch):
+    """A tmp project whose batch printed the PDFs (and wrote each unit's verdict)."""
+    root = tmp_path / "projekt"
+    (root / "data" / "raw").mkdir(parents=True)
+    make_reports(root, pdf=True)
     monkeypatch.setenv("BAKHONG_HOME", str(root))
     monkeypatch.setenv("BAKHONG_SMTP_PASSWORD", PASSWORD)
     monkeypatch.delenv("BAKHONG_DELIVER_CONFIG", raising=False)
@@ -559,3 +620,132 @@ def test_a_doubtful_headline_figure_says_so_in_the_email():
     shown = {code: after for code, _, _, after in rows}
     assert shown["K2"] == "120% (số liệu chưa tin cậy)"
     assert shown["K1"] == "trên 90%"
+
+
+# --- what is attached: the PDF, the HTML or both; the verdict first --------------------
+
+def attachments_of(msg: email.message.EmailMessage) -> list[tuple[str, str, bytes]]:
+    return [(part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+            for part in msg.iter_attachments()]
+
+
+def _send(printed, certificate, capsys, **config) -> tuple[dict, str, list[dict]]:
+    with Server(certificate) as server:
+        cfg = write_config(printed / "deliver.toml", server.port, ca_file=certificate[0],
+                           **config)
+        code, out, err = run_cli(capsys, "--config", str(cfg))
+    assert code == 0, err
+    return server.inbox.parsed(), out, sent_log(printed)
+
+
+def test_the_pdf_is_attached_by_default_and_the_html_when_it_is_missing(printed, certificate,
+                                                                         capsys):
+    got, out, log = _send(printed, certificate, capsys)
+    folder = printed / "reports" / PERIOD
+    assert set(got) == {*OK_CODES, DEPARTMENT_KEY}
+    for code, slug in (("396", "thuong-xuan"), ("386", "ba-thuoc")):
+        ((name, mime, data),) = attachments_of(got[code][1])
+        assert (name, mime) == (f"{code}-{slug}.pdf", "application/pdf")
+        assert data[:5] == b"%PDF-" and sha(data) == sha((folder / name).read_bytes())
+        plain = got[code][1].get_body(("plain",)).get_content()
+        assert f"tệp đính kèm {name} (bản PDF" in plain
+    # Đông Sơn's print failed: its HTML goes instead, and the log says so
+    ((name, mime, data),) = attachments_of(got["405"][1])
+    assert (name, mime) == ("405-dong-son.html", "text/html")
+    assert sha(data) == sha((folder / name).read_bytes())
+    line = next(x for x in out.splitlines() if "Đông Sơn" in x and "PDF" in x)
+    assert "chưa có bản PDF" in line and "gửi kèm bản HTML 405-dong-son.html" in line
+    ((name, mime, _),) = attachments_of(got[DEPARTMENT_KEY][1])
+    assert (name, mime) == ("overview.pdf", "application/pdf")
+    entry = next(e for e in log if e["key"] == "396")
+    assert entry["attachment"] == "396-thuong-xuan.pdf"
+    assert entry["attachments"] == [{"name": "396-thuong-xuan.pdf", "sha256": sha(
+        (folder / "396-thuong-xuan.pdf").read_bytes())}]
+
+
+def test_the_html_when_configured(printed, certificate, capsys):
+    got, out, _ = _send(printed, certificate, capsys, formats=["html"])
+    for code in OK_CODES:
+        ((name, mime, _),) = attachments_of(got[code][1])
+        assert name.endswith(".html") and mime == "text/html"
+        assert "mở bằng trình duyệt, không cần mạng" in got[code][1].get_body(
+            ("plain",)).get_content()
+    assert attachments_of(got[DEPARTMENT_KEY][1])[0][0] == "overview.html"
+    assert "chưa có bản PDF" not in out
+
+
+def test_both_when_configured(printed, certificate, capsys):
+    got, _, log = _send(printed, certificate, capsys, formats=["pdf", "html"])
+    folder = printed / "reports" / PERIOD
+    attached = attachments_of(got["396"][1])
+    assert [(n, m) for n, m, _ in attached] == [("396-thuong-xuan.pdf", "application/pdf"),
+                                                ("396-thuong-xuan.html", "text/html")]
+    for name, _, data in attached:
+        assert sha(data) == sha((folder / name).read_bytes())
+    plain = got["396"][1].get_body(("plain",)).get_content()
+    assert "396-thuong-xuan.pdf (bản PDF" in plain and " và 396-thuong-xuan.html (" in plain
+    assert [n for n, *_ in attachments_of(got["405"][1])] == ["405-dong-son.html"]
+    entry = next(e for e in log if e["key"] == "396")
+    assert [a["name"] for a in entry["attachments"]] == [n for n, *_ in attached]
+
+
+def test_both_together_too_large_go_as_one_zip(printed, capsys):
+    cfg = write_config(printed / "deliver.toml", port=1, zip_above_mb=0.0001,
+                       formats=["pdf", "html"])
+    code, _, err = run_cli(capsys, "--dry-run", "--config", str(cfg), "--only", "396")
+    assert code == 0, err
+    folder = printed / "reports" / PERIOD
+    msg = email.message_from_bytes((folder / "outbox" / "396-thuong-xuan.eml").read_bytes(),
+                                   policy=policy.default)
+    name, data = attachment_of(msg)
+    assert name == "396-thuong-xuan.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist() == ["396-thuong-xuan.pdf", "396-thuong-xuan.html"]
+        for inner in archive.namelist():
+            assert sha(archive.read(inner)) == sha((folder / inner).read_bytes())
+    assert "giải nén rồi mở tệp .pdf và tệp .html" in msg.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("formats", [[], ["docx"], "pdf, html"])
+def test_unknown_formats_are_a_configuration_error(printed, capsys, formats):
+    cfg = write_config(printed / "deliver.toml", port=1, formats=formats)
+    code, _, err = run_cli(capsys, "--dry-run", "--config", str(cfg))
+    assert code == 2 and "[attachment] formats" in err and str(cfg) in err
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip("\n") for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+def test_the_first_paragraph_is_the_verdict(printed, certificate, capsys):
+    got, _, _ = _send(printed, certificate, capsys)
+    msg = got["396"][1]
+    plain = msg.get_body(("plain",)).get_content()
+    salutation, verdict, first, *rest = _paragraphs(plain)
+    assert salutation == "Kính gửi: Lãnh đạo UBND huyện Thường Xuân,"
+    assert verdict == ("Huyện Thường Xuân đạt 14/16 tiêu chí có chỉ tiêu (3 trong số đó dựa "
+                       "trên số liệu chưa tin cậy); 2 lỗi số liệu cần sửa.")
+    assert first.splitlines() == [
+        "Việc cần làm trước:",
+        "  1. Người dân dùng DVC trực tuyến có định danh (tiêu chí 14): 70%, chỉ tiêu 80% trở "
+        "lên — còn thiếu 10 điểm %.",
+        "  2. Sửa số liệu Người dân có chữ ký điện tử (tiêu chí 9): sửa thành "
+        "“33.216/72.599 = 45,75%” (tử số là số đạt, mẫu số là tổng số).",
+        "  3. Gửi lại tệp: tệp không đọc được."]
+    assert rest[0].startswith("Sở Thông tin và Truyền thông Thanh Hóa gửi báo cáo")
+    assert "K2 Không dùng tiền mặt" in rest[1]  # then the headline lines, as before
+    for technical in (":line", ".md", "BadZipFile", "Error", "Traceback"):
+        assert technical not in plain, technical
+    page = msg.get_body(("html",)).get_content()
+    blocks = re.findall(r"<p>(.*?)</p>", page)
+    assert blocks[1] == f"<b>{verdict}</b>"
+    assert "<ol><li>Người dân dùng DVC" in page and "BadZipFile" not in page
+    # a synthetic unit: the mark, then its verdict; no error to correct said so
+    plain = got["386"][1].get_body(("plain",)).get_content()
+    _, mark, verdict, *_ = _paragraphs(plain)
+    assert SYNTHETIC_MARK in mark
+    assert verdict == ("Huyện Bá Thước đạt 16/16 tiêu chí có chỉ tiêu; không có lỗi số liệu "
+                       "nào cần sửa.")
+    plain = got["405"][1].get_body(("plain",)).get_content()
+    assert ("Huyện Đông Sơn đạt 9/14 tiêu chí có chỉ tiêu; 2 tiêu chí chưa xác định được là "
+            "đạt hay chưa; 1 lỗi số liệu cần sửa.") in plain

@@ -2,8 +2,12 @@
 
 ``deliver(period)`` reads ``reports/<period>/manifest.json`` (the batch's contract) and, for
 every unit whose report succeeded, sends one message: a Vietnamese subject, a short body in
-plain text and HTML (no script: mail clients run none) with the headline figures K1–K3 before
-→ after and the number of data problems, and the report attached. A unit whose report failed
+plain text and HTML (no script: mail clients run none) that opens with the unit's verdict
+(criteria met of those with a target, how many rest on doubtful figures, the data errors to
+correct) and the things to do first, then the headline figures K1–K3 before → after and the
+number of data problems, and the report attached: its PDF, its HTML or both
+(``[attachment] formats``, ``["pdf"]`` by default; where the PDF is missing — not printed,
+or its print failed — the HTML goes instead and the run says so). A unit whose report failed
 gets no message; the department's own list gets one message with the overview report attached
 and the summary of the failures instead.
 
@@ -21,8 +25,9 @@ installed, from the system keyring (service ``bakhong-smtp``, the SMTP user name
 ``password`` key in the configuration file is refused. The password is never written
 anywhere: not in the outbox, the sent log, a message or an error.
 
-A report larger than ``zip_above_mb`` (5 MB by default: what most mail servers still accept
-after base64's third more) is attached zipped, the HTML file inside under its own name.
+Reports together larger than ``zip_above_mb`` (5 MB by default: what most mail servers still
+accept after base64's third more) are attached as one .zip, each file inside under its own
+name.
 
 ``reports/<period>/sent.json`` logs every message a server accepted: unit, recipients,
 Message-ID, attachment and report sha256, time. It is rewritten atomically after each

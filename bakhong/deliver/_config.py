@@ -1,5 +1,6 @@
-"""The delivery configuration: where it is found, its recipients and SMTP settings,
-the password (environment or keyring, never the file), the example's refusal."""
+"""The delivery configuration: where it is found, its recipients and SMTP settings, what
+is attached (the PDF, the HTML or both), the password (environment or keyring, never the
+file), the example's refusal."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ KEYRING_SERVICE = "bakhong-smtp"
 USER_CONFIG = Path("config") / "deliver.toml"
 EXAMPLE_CONFIG = Path("config") / "deliver.example.toml"
 ZIP_ABOVE_MB = 5.0
+#: what a message may attach of a report, and what it attaches unless configured
+FORMATS = ("pdf", "html")
+DEFAULT_FORMATS = ("pdf",)
 
 DEPARTMENT_KEY = "so-tttt"
 
@@ -70,6 +74,7 @@ class DeliverConfig:
     reply_to: str = ""
     signature: str = ""               # default: the department of the period (config)
     zip_above_bytes: int = int(ZIP_ABOVE_MB * 1_000_000)
+    formats: tuple[str, ...] = DEFAULT_FORMATS   # [attachment] formats: "pdf", "html"
 
     @property
     def sender_address(self) -> str:
@@ -181,13 +186,25 @@ def load_config(path: str | Path) -> DeliverConfig:
         zip_bytes = int(float(zip_mb) * 1_000_000)
     except (TypeError, ValueError):
         raise DeliveryError("[attachment] zip_above_mb phải là một số", str(path)) from None
+    formats = _formats(data.get("attachment", {}).get("formats", list(DEFAULT_FORMATS)), path)
     return DeliverConfig(
         path=path, example=bool(data.get("example", False)) or path.name == EXAMPLE_CONFIG.name,
         smtp=settings, sender=sender[0],
         reply_to=(_addresses(sender_table.get("reply_to"), path, "sender.reply_to") or ("",))[0],
         signature=str(sender_table.get("signature", DeliverConfig.signature)),
         department=_recipients(data.get("department"), path, "department"),
-        units=unit_recipients, zip_above_bytes=zip_bytes)
+        units=unit_recipients, zip_above_bytes=zip_bytes, formats=formats)
+
+
+def _formats(value: Any, path: Path) -> tuple[str, ...]:
+    """``[attachment] formats``: "pdf", "html" or both, in the order they are attached."""
+    if isinstance(value, str):
+        value = [value]
+    chosen = [str(v).lower() for v in value] if isinstance(value, list) else []
+    if not chosen or any(v not in FORMATS for v in chosen):
+        raise DeliveryError('[attachment] formats phải là danh sách gồm "pdf", "html" hoặc '
+                            'cả hai, ví dụ formats = ["pdf"]', str(path))
+    return tuple(dict.fromkeys(chosen))
 
 
 def smtp_password(settings: SmtpSettings) -> str:

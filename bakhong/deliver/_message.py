@@ -1,11 +1,13 @@
-"""The messages: a unit's (headline K1–K3, problems, the report attached, zipped when
-large) and the department's (the overview and the failures), in plain text and HTML."""
+"""The messages: a unit's (its verdict first, the things to do first, headline K1–K3,
+problems, the report attached as PDF, HTML or both, zipped when large) and the
+department's (the overview and the failures), in plain text and HTML."""
 
 from __future__ import annotations
 
 import hashlib
 import html
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from .. import config
 from ..contract import SYNTHETIC_TITLE
 from ..vocab.parse import format_int, format_percent
 from ._config import DEPARTMENT_KEY, DeliverConfig, Recipients
-from ._plan import addressee, in_sentence, unit_label
+from ._plan import addressee, in_sentence, report_files, unit_label
 
 SMTP_POLICY = policy.SMTP  # CRLF line ends, RFC 2047 headers, 78-column folding
 #: The mark of a message built from synthetic data (:data:`bakhong.contract.SYNTHETIC_TITLE`).
@@ -42,10 +44,12 @@ class Outgoing:
     label: str                      # "Huyện Thường Xuân (396)"
     recipients: Recipients
     message: EmailMessage
-    attachment: str = ""
+    attachment: str = ""            # the first attachment's name (the sent log's key)
     attachment_sha256: str = ""
     report_sha256: str = ""
     synthetic: bool = False
+    attachments: tuple[tuple[str, str], ...] = ()   # every attachment: (name, sha256)
+    note: str = ""                  # for the log: what was attached instead of what was asked
 
     @property
     def file_name(self) -> str:
@@ -57,18 +61,81 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _attachment(report: Path, zip_above: int) -> tuple[str, bytes, str, str]:
-    """(file name, bytes, maintype/subtype, sha256 of the report) of what to attach."""
-    data = report.read_bytes()
-    digest = sha256_bytes(data)
-    if len(data) <= zip_above:
-        return report.name, data, "text/html", digest
+#: the attachments' types, and what the message says of each
+MIME = {".pdf": "application/pdf", ".html": "text/html", ".zip": "application/zip"}
+HOW_TO_OPEN = {".pdf": "bản PDF khổ A4, để đọc, in hoặc chuyển tiếp",
+               ".html": "mở bằng trình duyệt, không cần mạng"}
+
+
+def _attachments(reports: Sequence[Path], zip_above: int) -> list[tuple[str, bytes, str, str]]:
+    """(file name, bytes, maintype/subtype, sha256 of the report) of each attachment: the
+    reports as they are, or — when together larger than ``zip_above`` — one .zip of them,
+    each inside under its own name."""
+    files = [(path.name, path.read_bytes()) for path in reports]
+    if sum(len(data) for _, data in files) <= zip_above:
+        return [(name, data, MIME.get(Path(name).suffix, "application/octet-stream"),
+                 sha256_bytes(data)) for name, data in files]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        info = zipfile.ZipInfo(report.name, date_time=(2024, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, data)
-    return f"{report.stem}.zip", buffer.getvalue(), "application/zip", digest
+        for name, data in files:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return [(f"{reports[0].stem}.zip", buffer.getvalue(), MIME[".zip"],
+             sha256_bytes(files[0][1]))]
+
+
+def _attached_text(reports: Sequence[Path], attached: Sequence[tuple[str, bytes, str, str]]
+                   ) -> str:
+    """"tệp đính kèm 396-thuong-xuan.pdf (bản PDF …)", or the .zip and what is inside."""
+    if attached and attached[0][0].endswith(".zip"):
+        inner = " và ".join(f"tệp {p.suffix}" for p in reports)
+        return f"tệp đính kèm {attached[0][0]} (đã nén .zip; giải nén rồi mở {inner})"
+    return "tệp đính kèm " + " và ".join(
+        f"{name} ({HOW_TO_OPEN[Path(name).suffix]})" for name, *_ in attached)
+
+
+def _plain(text: str) -> str:
+    """A sentence for leadership: no file reference with its cell or line, no exception."""
+    text = re.sub(r"\s*\(?[\w.-]+\.(?:xlsx|xls|ods|csv|docx|md|txt|parquet)"
+                  r"(?:[!:][^\s,;)]*(?: \d+)?)?\)?", "", text)
+    # "ValueError: …", "(BadZipFile: …)": a Python exception's name, CamelCase, and its text
+    text = re.sub(r"\s*\(?\b(?:[A-Z]\w*(?:Error|Exception)\b:?|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+:)"
+                  r"[^.;)]*\)?", "", text)
+    text = re.sub(r"\s+([,;:]|\.(?=\s|$))", r"\1", text).strip(" ;,:")
+    return text[:1].upper() + text[1:]
+
+
+def verdict_lines(entry: dict[str, Any]) -> tuple[str, list[str]]:
+    """The verdict sentence that opens a unit's email, and the things to do first.
+
+    ``entry`` is the manifest's (its ``verdict``: :func:`bakhong.indicators.verdict`); ("",
+    []) for a manifest of an older batch without one.
+    """
+    who = in_sentence(entry)
+    who = who[:1].upper() + who[1:]
+    verdict = entry.get("verdict")
+    if not isinstance(verdict, dict):
+        if "verdict" not in entry:
+            return "", []
+        unreadable = entry.get("data") == "unreadable"
+        return (f"{who} chưa đánh giá được: "
+                + ("tệp số liệu đơn vị gửi không đọc được; đề nghị gửi lại tệp theo đúng mẫu."
+                   if unreadable else "chưa có số liệu kết quả của đơn vị."), [])
+    met, with_target = int(verdict.get("met") or 0), int(verdict.get("with_target") or 0)
+    doubtful, errors = int(verdict.get("doubtful") or 0), int(verdict.get("errors") or 0)
+    undetermined = int(verdict.get("undetermined") or 0)
+    sentence = (f"{who} đạt {met}/{with_target} tiêu chí có chỉ tiêu" if with_target
+                else f"{who} chưa có tiêu chí nào có chỉ tiêu để đánh giá")
+    if doubtful:
+        sentence += f" ({doubtful} trong số đó dựa trên số liệu chưa tin cậy)"
+    if undetermined:
+        sentence += f"; {undetermined} tiêu chí chưa xác định được là đạt hay chưa"
+    sentence += (f"; {errors} lỗi số liệu cần sửa." if errors
+                 else "; không có lỗi số liệu nào cần sửa.")
+    first = [_plain(str(item.get("text") or "")) for item in verdict.get("first") or []
+             if isinstance(item, dict)]
+    return sentence, [text for text in first if text]
 
 
 def _headline_rows(headline: Any) -> list[tuple[str, str, str, str]]:
@@ -132,30 +199,58 @@ def _mark_html() -> str:
             "đơn vị.</p>")
 
 
-def unit_message(cfg: DeliverConfig, period: str, entry: dict[str, Any], report: Path
-                 ) -> Outgoing:
-    """The message carrying one unit's report to its leadership."""
+def unit_message(cfg: DeliverConfig, period: str, entry: dict[str, Any],
+                 reports: Path | Sequence[Path], note: str = "") -> Outgoing:
+    """The message carrying one unit's report (the files ``reports``: its PDF, HTML or
+    both) to its leadership; ``note`` is for the log (what was attached instead)."""
     code = str(entry["code"])
-    recipients = cfg.units[code]
+    reports = [reports] if isinstance(reports, Path) else list(reports)
     synthetic = bool(entry.get("synthetic"))
     label = unit_label(entry)
-    unit_name = label.rsplit(" (", 1)[0]
     mark = f"[{SYNTHETIC_MARK}] " if synthetic else ""
-    subject = f"{mark}Báo cáo đánh giá mô hình “3 KHÔNG” năm {period} — {unit_name}"
-    name, data, mime, report_digest = _attachment(report, cfg.zip_above_bytes)
+    subject = (f"{mark}Báo cáo đánh giá mô hình “3 KHÔNG” năm {period} — "
+               f"{label.rsplit(' (', 1)[0]}")
+    attached = _attachments(reports, cfg.zip_above_bytes)
+    signature = cfg.signature or config.department(period).short
+    intro = (f"{signature} gửi báo cáo đánh giá kết quả thực hiện mô hình “3 KHÔNG” năm "
+             f"{period} của {in_sentence(entry)}: {_attached_text(reports, attached)}.")
+    text, blocks = _unit_body(entry, intro, signature)
+    message = _new_message(cfg, cfg.units[code], subject, code)
+    message.set_content("\n".join(text))
+    message.add_alternative(_html_page(subject, blocks), subtype="html")
+    for name, data, mime, _ in attached:
+        _attach(message, name, data, mime)
+    message["X-Bakhong-Unit"] = code
+    name, data, _, report_digest = attached[0]
+    return Outgoing(key=code, label=label, recipients=cfg.units[code], message=message,
+                    attachment=name, attachment_sha256=sha256_bytes(data),
+                    report_sha256=report_digest, synthetic=synthetic,
+                    attachments=tuple((n, sha256_bytes(d)) for n, d, *_ in attached),
+                    note=note)
+
+
+def _unit_body(entry: dict[str, Any], intro: str, signature: str
+               ) -> tuple[list[str], list[str]]:
+    """A unit's message in plain text (lines) and HTML (blocks): the verdict first, the
+    things to do first, the attachment, K1–K3 before → after, the data problems."""
     rows = _headline_rows(entry.get("headline"))
     errors, warnings, infos = _problems(entry.get("findings"))
     problems = (f"{format_int(errors + warnings)} ({format_int(errors)} lỗi, "
                 f"{format_int(warnings)} cần xem lại)")
-    zipped = " (đã nén .zip; giải nén rồi mở tệp .html)" if name.endswith(".zip") else ""
-    signature = cfg.signature or config.department(period).short
-    intro = (f"{signature} gửi báo cáo đánh giá kết quả thực hiện mô hình “3 KHÔNG” năm "
-             f"{period} của {in_sentence(entry)}: tệp đính kèm {name}{zipped}, mở bằng trình "
-             "duyệt, không cần mạng.")
+    sentence, first = verdict_lines(entry)
     text = [f"Kính gửi: Lãnh đạo {addressee(entry)},", ""]
-    if synthetic:
+    blocks = [f"<p>Kính gửi: Lãnh đạo {html.escape(addressee(entry))},</p>"]
+    if entry.get("synthetic"):
         text += [f"*** {SYNTHETIC_MARK}: báo cáo dựng từ dữ liệu mô phỏng, không phải số liệu "
                  "thật của đơn vị. ***", ""]
+        blocks.append(_mark_html())
+    if sentence:
+        text += [sentence, ""]
+        blocks.append(f"<p><b>{html.escape(sentence)}</b></p>")
+    if first:
+        text += ["Việc cần làm trước:", *(f"  {i}. {t}" for i, t in enumerate(first, 1)), ""]
+        blocks.append("<p>Việc cần làm trước:</p><ol>" + "".join(
+            f"<li>{html.escape(t)}</li>" for t in first) + "</ol>")
     text += [intro, "", "Kết quả chính (trước → sau triển khai):"]
     text += [f"  - {c} {pillar}: {before} → {after}" for c, pillar, before, after in rows]
     text += ["", f"Số vấn đề dữ liệu cần rà soát: {problems}; "
@@ -168,9 +263,6 @@ def unit_message(cfg: DeliverConfig, period: str, entry: dict[str, Any], report:
         f"<td style=\"padding: 4px 8px\">→</td>"
         f"<td style=\"padding: 4px 8px; text-align: right\"><b>{html.escape(a)}</b></td></tr>"
         for c, p, b, a in rows)
-    blocks = [f"<p>Kính gửi: Lãnh đạo {html.escape(addressee(entry))},</p>"]
-    if synthetic:
-        blocks.append(_mark_html())
     blocks += [
         f"<p>{html.escape(intro)}</p>",
         "<p><b>Kết quả chính</b> (trước → sau triển khai):</p>",
@@ -180,14 +272,7 @@ def unit_message(cfg: DeliverConfig, period: str, entry: dict[str, Any], report:
         f"{format_int(infos)} ghi nhận khác (như chỉ tiêu chưa đạt). Chi tiết từng vấn đề, ô "
         "số liệu và cách sửa có trong báo cáo.</p>",
         f"<p>Trân trọng,<br>{html.escape(signature)}</p>"]
-    message = _new_message(cfg, recipients, subject, code)
-    message.set_content("\n".join(text))
-    message.add_alternative(_html_page(subject, blocks), subtype="html")
-    _attach(message, name, data, mime)
-    message["X-Bakhong-Unit"] = code
-    return Outgoing(key=code, label=label, recipients=recipients, message=message,
-                    attachment=name, attachment_sha256=sha256_bytes(data),
-                    report_sha256=report_digest, synthetic=synthetic)
+    return text, blocks
 
 
 def department_message(cfg: DeliverConfig, period: str, manifest: dict[str, Any],
@@ -204,12 +289,12 @@ def department_message(cfg: DeliverConfig, period: str, manifest: dict[str, Any]
     subject = (f"{mark}Báo cáo tổng hợp mô hình “3 KHÔNG” năm {period}: "
                f"{ok}/{len(entries)} đơn vị có báo cáo")
     overview = manifest.get("overview") or {}
-    attach: tuple[str, bytes, str, str] | None = None
-    overview_note = ""
+    attached: list[tuple[str, bytes, str, str]] = []
+    overview_note = note = ""
     if overview.get("status") == "ok" and overview.get("html"):
-        path = inside(folder, str(overview["html"]))
-        if path is not None and path.is_file():
-            attach = _attachment(path, cfg.zip_above_bytes)
+        files, note = report_files(folder, overview, cfg.formats)
+        if files:
+            attached = _attachments(files, cfg.zip_above_bytes)
         else:
             overview_note = f"Không tìm thấy tệp báo cáo tổng hợp {overview['html']}."
     else:
@@ -217,8 +302,9 @@ def department_message(cfg: DeliverConfig, period: str, manifest: dict[str, Any]
                          + (f": {overview.get('error')}" if overview.get("error") else "") + ".")
     lines = [f"Báo cáo đánh giá mô hình “3 KHÔNG” năm {period}: {ok}/{len(entries)} đơn vị "
              "có báo cáo."]
-    if attach:
-        lines.append(f"Báo cáo tổng hợp đính kèm: {attach[0]}.")
+    names = ", ".join(name for name, *_ in attached)
+    if attached:
+        lines.append(f"Báo cáo tổng hợp đính kèm: {names}.")
     if overview_note:
         lines.append(overview_note)
     if synthetic:
@@ -230,8 +316,8 @@ def department_message(cfg: DeliverConfig, period: str, manifest: dict[str, Any]
         lines += ["", "Mọi đơn vị đều đã có báo cáo."]
     lines += ["", "(Thư tự động từ bakhong.)", ""]
     blocks = [f"<p>{html.escape(lines[0])}</p>"]
-    if attach:
-        blocks.append(f"<p>Báo cáo tổng hợp đính kèm: {html.escape(attach[0])}.</p>")
+    if attached:
+        blocks.append(f"<p>Báo cáo tổng hợp đính kèm: {html.escape(names)}.</p>")
     if overview_note:
         blocks.append(f"<p>{html.escape(overview_note)}</p>")
     if synthetic:
@@ -246,12 +332,15 @@ def department_message(cfg: DeliverConfig, period: str, manifest: dict[str, Any]
     message.set_content("\n".join(lines))
     message.add_alternative(_html_page(subject, blocks), subtype="html")
     outgoing = Outgoing(key=DEPARTMENT_KEY, label="Sở TTTT (báo cáo tổng hợp)",
-                        recipients=cfg.department, message=message, synthetic=synthetic)
-    if attach:
-        name, data, mime, digest = attach
+                        recipients=cfg.department, message=message, synthetic=synthetic,
+                        note=note)
+    for name, data, mime, _ in attached:
         _attach(message, name, data, mime)
+    if attached:
+        name, data, _, digest = attached[0]
         outgoing.attachment, outgoing.attachment_sha256 = name, sha256_bytes(data)
         outgoing.report_sha256 = digest
+        outgoing.attachments = tuple((n, sha256_bytes(d)) for n, d, *_ in attached)
     return outgoing
 
 
@@ -262,8 +351,3 @@ def _attach(message: EmailMessage, name: str, data: bytes, mime: str) -> None:
     message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name,
                            params=params)
 
-
-def inside(folder: Path, name: str) -> Path | None:
-    """``folder/name`` when it stays inside ``folder`` (a manifest names files, not paths)."""
-    path = (folder / name).resolve()
-    return path if path.is_relative_to(folder.resolve()) else None

@@ -1,5 +1,5 @@
-"""What to send: the batch's manifest of a period, and the units (or the department)
-chosen with ``--only``; how a unit is named in a message."""
+"""What to send: the batch's manifest of a period, the units (or the department) chosen
+with ``--only``, the report files to attach; how a unit is named in a message."""
 
 from __future__ import annotations
 
@@ -89,3 +89,30 @@ def select(manifest: dict[str, Any], only: Sequence[str] | None) -> tuple[set[st
                                 f"{manifest.get('period', '')}")
         chosen.add(code)
     return chosen, department
+
+
+def inside(folder: Path, name: str) -> Path | None:
+    """``folder/name`` when it stays inside ``folder`` (a manifest names files, not paths)."""
+    path = (folder / name).resolve()
+    return path if path.is_relative_to(folder.resolve()) else None
+
+
+def report_files(folder: Path, entry: dict[str, Any], formats: Sequence[str]
+                 ) -> tuple[list[Path], str]:
+    """The files of a manifest entry to attach, in the ``formats`` asked ("pdf", "html"),
+    and a note for the log when the PDF asked for is missing and the HTML goes instead
+    ("" otherwise). No file when none of them exists."""
+    def existing(kind: str) -> Path | None:
+        name = entry.get(kind)
+        path = inside(folder, str(name)) if name else None
+        return path if path is not None and path.is_file() else None
+
+    files = [path for kind in formats if (path := existing(kind)) is not None]
+    if "pdf" not in formats or existing("pdf") is not None:
+        return files, ""
+    html = existing("html")
+    if html is None:
+        return files, ""
+    why = f" (lỗi khi in: {entry['pdf_error']})" if entry.get("pdf_error") else ""
+    return (files if html in files else [*files, html],
+            f"chưa có bản PDF{why}: gửi kèm bản HTML {html.name}")

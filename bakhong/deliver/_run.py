@@ -11,8 +11,8 @@ from pathlib import Path
 
 from .. import config
 from ._config import find_config, load_config, password_or_refuse, refuse_example
-from ._message import SMTP_POLICY, Outgoing, department_message, inside, unit_message
-from ._plan import latest_period, read_manifest, select, unit_label
+from ._message import SMTP_POLICY, Outgoing, department_message, unit_message
+from ._plan import latest_period, read_manifest, report_files, select, unit_label
 from ._sent import SentLog
 from ._smtp import Mailer, SendFailure
 
@@ -63,20 +63,25 @@ def deliver(period: str | None = None, *, only: Sequence[str] | None = None,
             continue
         if code not in wanted:
             continue
-        report = inside(folder, str(entry.get("html") or ""))
-        if not entry.get("html") or report is None or not report.is_file():
-            undeliverable.append((label, f"không tìm thấy tệp báo cáo {entry.get('html')} "
+        files, note = report_files(folder, entry, cfg.formats)
+        if not files:
+            wanted_files = " hay ".join(str(entry.get(kind) or f"bản {kind.upper()}")
+                                        for kind in dict.fromkeys([*cfg.formats, "html"]))
+            undeliverable.append((label, f"không tìm thấy tệp báo cáo {wanted_files} "
                                          f"trong {folder}"))
             continue
         if code not in cfg.units:
             undeliverable.append((label, f"chưa có người nhận trong {cfg.path} "
                                          f"([units.{code}])"))
             continue
-        plan.append(unit_message(cfg, period, entry, report))
+        plan.append(unit_message(cfg, period, entry, files, note))
 
     for label, reason in undeliverable:
         result.failed.append((label, reason))
         echo_error(f"LỖI {label}: {reason}")
+    for outgoing in plan:
+        if outgoing.note:
+            echo(f"{outgoing.label}: {outgoing.note}")
 
     if dry_run:
         outbox = folder / "outbox"
@@ -93,6 +98,8 @@ def deliver(period: str | None = None, *, only: Sequence[str] | None = None,
         if department:
             failures = result.report_failures + result.failed
             outgoing = department_message(cfg, period, manifest, folder, failures)
+            if outgoing.note:
+                echo(f"{outgoing.label}: {outgoing.note}")
             _deliver_one(outgoing, log, mailer, resend, fatal, result, folder, echo, echo_error)
     finally:
         if mailer is not None:
@@ -134,6 +141,7 @@ def _deliver_one(outgoing: Outgoing, log: SentLog, mailer: Mailer | None, resend
         "accepted": accepted, "refused": refused,
         "message_id": outgoing.message["Message-ID"], "attachment": outgoing.attachment,
         "attachment_sha256": outgoing.attachment_sha256,
+        "attachments": [{"name": n, "sha256": h} for n, h in outgoing.attachments],
         "report_sha256": outgoing.report_sha256, "synthetic": outgoing.synthetic,
         "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "server": mailer.settings.where,
