@@ -12,6 +12,7 @@ from pathlib import Path
 from ..contract import Source
 from ..errors import SourceError
 from ..vocab.parse import nfc
+from .grid import decode_text
 
 
 @dataclass
@@ -51,14 +52,8 @@ def _split_row(line: str) -> list[str]:
 
 def _text_blocks(path: Path) -> list[_Block]:
     data = path.read_bytes()
-    text = None
-    for encoding in ("utf-8-sig", "utf-16", "cp1258"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None or "\x00" in text:
+    text = decode_text(data, path.name, "tệp văn bản")
+    if "\x00" in text:
         raise SourceError("không đọc được tệp văn bản (hãy lưu bằng UTF-8)", path.name)
     blocks: list[_Block] = []
     table = 0

@@ -12,6 +12,7 @@ Nothing here writes: ``data/raw`` is read only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from ..vocab.catalog import MATCH_SCORE, Catalog, load_catalog
 from ..vocab.parse import Parsed, fold_words, nfc, parse_target, parse_value
 from ..vocab.rules import Finding
 from ..vocab.units import Unit
-from .grid import column_letter, read_grids
+from .grid import column_letter, read_sheets
 from .kind import DocumentKind, classify_grid
 from .narrative import NARRATIVE_SUFFIXES
 from .plan import Plan, parse_date
@@ -246,14 +247,43 @@ def read_table(path: str | Path, unit: str | None = None, period: str | None = N
     """
     path = Path(path)
     catalog = catalog or load_catalog()
-    grids = read_grids(path)
-    for sheet, rows in grids:
-        layout = _find_layout(rows)
-        if layout is not None:
-            return _read_layout(path, sheet, rows, layout, unit, period, catalog, kind)
+    sheets = read_sheets(path)
+    # a hidden sheet is read only when no visible one has the table, and then it is said
+    for sheet in sorted(sheets, key=lambda s: s.hidden):
+        layout = _find_layout(sheet.rows)
+        if layout is None:
+            continue
+        table = _read_layout(path, sheet.name, sheet.rows, layout, unit, period, catalog, kind)
+        notes = [sheet.note] if sheet.note else []
+        if sheet.hidden:
+            notes.append(f"bảng chỉ có ở trang ẩn “{sheet.name}”, không có ở trang nào đang "
+                         "hiện; số liệu được đọc từ trang ẩn này")
+        table.findings.extend(fnd.make("partly_read", {"detail": note}, **_record(
+            {**_file_base(table), "synthetic": table.synthetic}, "", "",
+            Source(path.name, sheet=sheet.name).render())) for note in notes)
+        return table
+    notes = "; ".join(s.note for s in sheets if s.note)
+    if notes:
+        raise SourceError(f"không tìm thấy bảng chỉ tiêu trong vùng đọc được ({notes})",
+                          path.name)
     raise SourceError(
         "không tìm thấy bảng chỉ tiêu (cần dòng tiêu đề có “Nội dung chỉ tiêu” và "
         "“Trước triển khai”/“Sau triển khai”)", path.name)
+
+
+def _file_base(table: Table) -> dict[str, Any]:
+    unit = table.unit
+    return {"unit_code": unit.code if unit else "", "unit_name": unit.name if unit else "",
+            "period": table.period}
+
+
+def _value_text(cell: Any) -> str:
+    """The raw text of a result cell; a date cell says it is one ("ô ngày 05/01/2024")."""
+    if isinstance(cell, dt.datetime | dt.date):
+        return f"ô kiểu ngày tháng {cell.day:02d}/{cell.month:02d}/{cell.year}, không phải tỷ lệ"
+    if isinstance(cell, dt.time | dt.timedelta):
+        return f"ô kiểu giờ {cell}, không phải tỷ lệ"
+    return _text(cell)
 
 
 def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: _Layout,
@@ -311,7 +341,7 @@ def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: 
                 continue
             cell = values.get(phase)
             observations.append(observation_row(
-                row_base, phase, parse_value(cell), _text(cell),
+                row_base, phase, parse_value(cell), _value_text(cell),
                 _source(path, sheet, r, cols[phase])))
     if not observations:
         raise SourceError("bảng không có dòng chỉ tiêu nào khớp với mẫu 16 tiêu chí",

@@ -17,7 +17,7 @@ import polars as pl
 
 from ..contract import SYNTHETIC_MARK
 from ..errors import SourceError
-from ..read import sniff_delimiter
+from ..read.grid import read_sheets, sniff_delimiter
 from ..vocab import units as units_mod
 from ..vocab.parse import fold_words, nfc
 from ._fields import FIELD_VI, LOCATION_FIELDS, PII_FIELDS, YESNO_FIELDS
@@ -144,22 +144,16 @@ def _headers(fields: dict[int, str]) -> dict[str, str]:
 
 
 def _read_workbook(path: Path) -> list[_Part]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise SourceError(f"không phải bảng tính hợp lệ ({type(exc).__name__})",
-                          path.name) from None
-    names = workbook.sheet_names
+    sheets = read_sheets(path)
+    partial = [s.note for s in sheets if s.note]
+    if partial:
+        # a survey read in part would leave people out without a word: not read at all
+        raise SourceError("; ".join(partial).replace("chỉ đọc vùng", "không thể chỉ đọc vùng")
+                          + " — hãy xoá các ô thừa ngoài bảng", path.name)
     parts = []
-    for name in names:
-        try:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception:
-            raise SourceError(f"không đọc được trang “{name}”", path.name) from None
-        part = _part_from_grid(path, name, rows, len(names) > 1)
-        del rows  # the grid (with any names and phone numbers) is not kept
+    for sheet in sheets:
+        part = _part_from_grid(path, sheet.name, sheet.rows, len(sheets) > 1)
+        sheet.rows = []  # the grid (with any names and phone numbers) is not kept
         if part is not None:
             parts.append(part)
     return parts

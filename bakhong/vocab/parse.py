@@ -15,10 +15,18 @@ How ambiguous cells are read (the rules below are the contract; tests pin each o
   "≥", ">=" give "≥"; "dưới", "<" give "<"; "tối đa", "≤" give "≤"; otherwise "=".
 * Text in brackets is a remark and is ignored ("40% trở lên (năm 2024)").
 * Blank → missing; text without a number ("đang cập nhật") → unparseable, raw text kept.
+* Characters that show nothing (zero-width space, joiners, BOM, direction marks) are removed
+  and every kind of space is a space before reading: "4\u200b5,75%" is 45,75%.
+* A minus sign — "-", the Unicode minus "−" or a dash "–" written before the number (at the
+  start, after a space, "=", ":" or "(") — is kept: "-12%" is −0,12 and "−45,75%" is
+  −0,4575, which the ``negative_value`` check reports; a negative Excel number likewise.
+* A date, a boolean, an Excel error cell or a formula saved without its value
+  (:class:`CellNote`) is never a figure: unparseable.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import unicodedata
@@ -42,13 +50,50 @@ def _fold_table() -> dict[int, str | None]:
 
 
 _FOLD_TABLE = _fold_table()
+#: characters that show nothing but break a number or a word apart: zero-width space,
+#: non-joiner and joiner, the byte-order mark, soft hyphen, word joiner, and the marks that
+#: set the direction of text (LRM, RLM, LRE…RLO, LRI…PDI)
+_INVISIBLE = {c: None for c in (0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x200E,
+                                0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+#: spaces other than " " (no-break, narrow no-break, thin, figure…) read as " "
+_INVISIBLE.update({c: " " for c in (0x00A0, 0x2007, 0x2009, 0x202F, 0x3000)})
 _FOLD_JUNK = re.compile(r"[^\w%/.,<>=≥≤+-]+")
 _SPACES = re.compile(r"\s+")
 
 
+def visible(text: str) -> str:
+    """Text without the characters that show nothing (zero-width, direction marks) and with
+    every other kind of space as " ": "4\u200b5,75%" is "45,75%"."""
+    return text.translate(_INVISIBLE)
+
+
 def nfc(text: str) -> str:
-    """NFC-normalised text with surrounding whitespace removed (Mac files are NFD)."""
-    return unicodedata.normalize("NFC", text).strip()
+    """NFC-normalised text with surrounding whitespace and invisible characters removed (Mac
+    files are NFD)."""
+    return unicodedata.normalize("NFC", text.translate(_INVISIBLE)).strip()
+
+
+_FORMULA_START = re.compile(r"^(?:[\s\u00a0\u200b\ufeff]*[=+\-@]|[\t\r\n])")
+
+
+class CellNote(str):
+    """A cell that holds no figure for a reason the reader names ("ô lỗi công thức Excel
+    #DIV/0!", "ô công thức chưa có giá trị lưu"): the text is that reason, never a figure."""
+
+    __slots__ = ()
+
+
+def spreadsheet_text(value: object) -> object:
+    """A value as a spreadsheet must be given it so that nothing in it runs: text beginning
+    with = + - @, a tab or a carriage return is prefixed with "'" (OWASP, CSV injection);
+    numbers, dates, booleans and None are returned as they are.
+
+    >>> spreadsheet_text("=HYPERLINK(1)"), spreadsheet_text(-0.5), spreadsheet_text("Thôn 1")
+    ("'=HYPERLINK(1)", -0.5, 'Thôn 1')
+    """
+    if isinstance(value, str) and _FORMULA_START.match(value):
+        return "'" + value
+    return value
 
 
 def fold(text: str) -> str:
@@ -177,17 +222,30 @@ def parse_value(cell: object) -> Parsed:
     """
     if cell is None:
         return MISSING
-    if isinstance(cell, bool):
+    if isinstance(cell, bool | CellNote | dt.date | dt.time | dt.timedelta):
         return UNPARSEABLE
     if isinstance(cell, int | float):
         x = float(cell)
         if math.isnan(x):
             return MISSING
-        if x < 0:
+        if math.isinf(x):
             return UNPARSEABLE
         # Excel stores a %-formatted cell as a fraction: 0.74 shown as 74%.
-        return Parsed("ok", round(x if x <= 1 else x / 100, 10), tolerance=0.00005, stated=True)
+        return Parsed("ok", round(x if abs(x) <= 1 else x / 100, 10), tolerance=0.00005,
+                      stated=True)
     return _parse_text(str(cell))
+
+
+#: a minus written before a number: "-", "−" (U+2212), a dash, at the start of the cell or
+#: after a space, "=", ":" or "("; a hyphen between two numbers ("10-20") is not a sign
+_MINUS = re.compile(r"(?<![^\s=:(])[-\u2212\u2010-\u2014\ufe63\uff0d]\s?(?=\d)")
+
+
+def _signed(text: str, start: int, x: float) -> float:
+    """``x`` negative when the number read at ``start`` of ``text`` has a minus before it."""
+    begin = max(0, start - 3)  # the minus, a space after it, and the character before it
+    m = _MINUS.search(text[begin:start + 1])
+    return -x if m and begin + m.end() == start else x
 
 
 @lru_cache(maxsize=1 << 16)
@@ -202,14 +260,15 @@ def _parse_text(cell: str) -> Parsed:
     rest = body
     if ratio:
         try:
-            numerator, denominator = parse_number(ratio.group(1)), parse_number(ratio.group(2))
+            numerator = _signed(body, ratio.start(1), parse_number(ratio.group(1)))
+            denominator = parse_number(ratio.group(2))
         except ValueError:
             return Parsed("unparseable")
         rest = body[: ratio.start()] + " " + body[ratio.end():]
     percent = _PERCENT.search(rest)
     if percent:
         try:
-            stated = parse_number(percent.group(1))
+            stated = _signed(rest, percent.start(1), parse_number(percent.group(1)))
         except ValueError:
             return UNPARSEABLE
         digits = decimals_shown(percent.group(1))
@@ -224,11 +283,11 @@ def _parse_text(cell: str) -> Parsed:
     words = _FILLER.sub(" ", fold(_NUMBER_RE.sub(" ", rest)))
     if bare and not re.search(r"[a-z]", words):
         try:
-            x = parse_number(bare.group(0))
+            x = _signed(rest, bare.start(), parse_number(bare.group(0)))
         except ValueError:
             return UNPARSEABLE
         digits = decimals_shown(bare.group(0))
-        if x <= 1:  # a fraction, as Excel stores a %-formatted cell
+        if abs(x) <= 1:  # a fraction, as Excel stores a %-formatted cell
             return Parsed("ok", x, qualifier, tolerance=0.5 * 10 ** (-max(digits, 2)),
                           stated=True)
         return Parsed("ok", round(x / 100, 10), qualifier,

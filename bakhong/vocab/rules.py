@@ -35,6 +35,8 @@ RULE_NAMES = (
     "unit_out_of_period", "no_baseline",
     # trust in figures
     "malformed_row",
+    # hostile and broken input: a sheet read in part, a figure with a minus
+    "partly_read", "negative_value",
 )
 
 
