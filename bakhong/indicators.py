@@ -376,3 +376,80 @@ def headline(table: pl.DataFrame) -> dict[str, dict[str, Any]]:
             "change_text": change_text(r["change"], r["after_qualifier"]),
         }
     return out
+
+
+# --- the verdict: what a leader reads first ------------------------------------------------
+
+#: warnings that doubt the figure itself (not its target, not the file)
+DOUBTING_WARNINGS = ("related_inconsistent", "outlier", "regression",
+                     "denominator_implausible")
+
+
+def criterion_label(code: str, catalog: Catalog | None = None) -> str:
+    """The one name of a criterion in every sentence a reader sees: "Người dân có chữ ký điện
+    tử (tiêu chí 9)" — the tables give the same number (STT) and name; a pillar (no number)
+    by its short name alone."""
+    catalog = catalog or load_catalog()
+    if code not in catalog:
+        return code
+    ind = catalog[code]
+    return f"{ind.short} (tiêu chí {ind.number})" if ind.number is not None else ind.short
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def doubted(findings: pl.DataFrame) -> dict[str, str]:
+    """Indicator → how a finding doubts its figure: "error" (it cannot be true) or "warning"
+    (another source contradicts it, it is far from every other unit, …)."""
+    rows = findings.filter(
+        (pl.col("severity") == "error")
+        | ((pl.col("severity") == "warning") & pl.col("rule").is_in(DOUBTING_WARNINGS)))
+    out: dict[str, str] = {}
+    for code, severity in rows.select("indicator", "severity").iter_rows():
+        if code and out.get(code) != "error":
+            out[code] = severity
+    return out
+
+
+def verdict(table: pl.DataFrame, findings: pl.DataFrame, first: int = 3) -> dict[str, Any]:
+    """A unit's verdict, the one summary its report opens with and its email and the manifest
+    repeat: criteria met of those with a target (and how many of them rest on doubtful
+    figures), missed, undetermined, the errors to correct, and the ``first`` things to do —
+    the criteria furthest below target and the errors to correct, each with the anchor of its
+    row in the report (``tc-TC06``, ``vd-TC08``).
+
+    ``table``: :func:`wide` rows of one unit and period; ``findings``: that unit's findings.
+    """
+    catalog = load_catalog()
+    crit = table.filter(pl.col("group") != "pillar")
+    flagged = doubted(findings)
+    met = crit.filter(pl.col("attained") == True)  # noqa: E712
+    missed = crit.filter(pl.col("attained") == False).with_columns(  # noqa: E712
+        (pl.col("target") - pl.col("after")).alias("gap")).sort("gap", descending=True)
+    with_target = crit.filter(pl.col("target").is_not_null()).height
+    errors = findings.filter(pl.col("severity") == "error")
+    to_fix = [r for r in errors.unique(subset=["indicator", "rule"], keep="first",
+                                       maintain_order=True).iter_rows(named=True)]
+    targets = [{
+        "kind": "target", "indicator": r["indicator"], "anchor": f"tc-{r['indicator']}",
+        "text": f"{criterion_label(r['indicator'], catalog)}: "
+                f"{value_text(r['after'], r['after_qualifier'], r['after_raw'])}, chỉ tiêu "
+                f"{format_percent(r['target'], qualifier=r['target_qualifier'] or '≥')} — còn "
+                f"thiếu {format_number(r['gap'] * 100, 1)} điểm %."}
+        for r in missed.iter_rows(named=True) if r["indicator"] not in flagged]
+    fixes = [{
+        "kind": "error", "indicator": r["indicator"],
+        "anchor": f"vd-{r['indicator'] or r['rule']}",
+        "text": (f"Sửa số liệu {criterion_label(r['indicator'], catalog)}: "
+                 if r["indicator"] else "Gửi lại tệp: ") + _lower_first(r["fix"] or r["message"])}
+        for r in to_fix]
+    # one missed target first, then the errors, then the other missed targets
+    ordered = targets[:1] + fixes + targets[1:]
+    return {
+        "met": met.height, "with_target": with_target, "missed": missed.height,
+        "undetermined": with_target - met.height - missed.height,
+        "doubtful": met.filter(pl.col("indicator").is_in(list(flagged))).height,
+        "errors": errors.height, "first": ordered[:first],
+    }

@@ -126,7 +126,11 @@ def test_thuong_xuan_report_reads_as_its_snapshot(built):
     html = (built["out"] / "396-thuong-xuan.html").read_text(encoding="utf-8")
     text = _tool("compare_outputs").visible_text(html)
     assert "hơn 96,5%" in text and "trên 96,5%" not in text
-    _matches_snapshot("thuong-xuan-report.txt", text)
+    # the footer's date and data version change with every run: said, then masked
+    footer = re.compile(r"Lập ngày \d\d/\d\d/\d{4} · phiên bản số liệu [0-9a-f]{10}")
+    assert footer.search(text), "the footer gives the date made and the data version"
+    _matches_snapshot("thuong-xuan-report.txt",
+                      footer.sub("Lập ngày <ngày> · phiên bản số liệu <phiên bản>", text))
 
 
 def test_the_dry_run_email_reads_the_batch_manifest(built, tmp_path):
@@ -282,6 +286,7 @@ def test_every_report_renders_in_chromium(built, browser):
 @pytest.mark.browser
 def test_thuong_xuan_shows_the_source_figures(built, browser):
     page, _, _ = _open(browser, built["out"] / "396-thuong-xuan.html")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     text = page.inner_text("body")
     for shown in ("22,7%", "hơn 96,5%", "35%", "trên 90%", "45,75%", "72.599/33.216",
                   "946.030", "Chưa đạt", "ô E20", "ô E19"):
@@ -385,3 +390,126 @@ def test_the_index_says_what_each_report_rests_on(built):
     absent = {a["code"] for a in manifest["absent"]}
     assert absent and not absent & set(data)
     assert "Chưa có số liệu" in text
+
+
+# --- issue 21: what a leader sees on a phone and on a desktop ----------------------------
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+MAX_PHONE_HEIGHT = 6000
+
+
+def _tx_verdict(built) -> dict:
+    import polars as pl
+
+    from bakhong import indicators
+
+    obs, findings = indicators.read_processed(built["home"] / "data" / "processed")
+    mine = (pl.col("unit_code") == "396") & (pl.col("period") == "2024")
+    return indicators.verdict(indicators.wide(obs.filter(mine)), findings.filter(mine))
+
+
+def _visible_page(browser, path: Path, size: dict):
+    page, problems, _ = _open(browser, path, size["width"])
+    page.set_viewport_size(size)
+    page.wait_for_function("document.documentElement.getAttribute('data-charts') !== null"
+                           " || !document.getElementById('plotly-js')", timeout=5000)
+    return page, problems
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_first_screen_is_the_verdict(built, browser, size):
+    verdict = _tx_verdict(built)
+    page, problems = _visible_page(browser, built["out"] / "396-thuong-xuan.html", size)
+    box = page.locator("#tom-tat").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= size["height"], box
+    first = page.inner_text("#tom-tat")
+    assert f"{verdict['met']}/{verdict['with_target']}" in first
+    assert f"{verdict['errors']} lỗi số liệu" in first and verdict["errors"] >= 2
+    for pillar in ("35%", "trên 90%", "22,7%", "hơn 96,5%"):
+        assert pillar in first
+    links = page.eval_on_selector_all("#tom-tat a[href^='#']",
+                                      "as => as.map(a => a.getAttribute('href').slice(1))")
+    assert len(links) >= 3
+    for anchor in links:  # every "to do first" leads to its row
+        assert page.locator(f"[id='{anchor}']").count() == 1, anchor
+    assert "Số liệu thật" in page.inner_text(".report-head")
+    assert problems == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_unit_reports_are_compact_on_a_phone(built, browser):
+    heights = {}
+    for path in _reports(built):
+        if path.name in ("index.html", "overview.html"):
+            continue
+        page, _ = _visible_page(browser, path, PHONE)
+        heights[path.name] = page.evaluate("document.documentElement.scrollHeight")
+        page.close()
+    assert heights["396-thuong-xuan.html"] <= MAX_PHONE_HEIGHT, heights
+    assert max(heights.values()) <= MAX_PHONE_HEIGHT, heights
+
+
+_TEXT_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(plot => {
+  const boxes = [...plot.querySelectorAll('svg text')].filter(t => t.textContent.trim())
+    .map(t => { const r = t.getBoundingClientRect();
+                return {text: t.textContent, l: r.left, r: r.right, t: r.top, b: r.bottom}; })
+    .filter(b => b.r > b.l && b.b > b.t);
+  const plotBox = plot.getBoundingClientRect();
+  return {id: plot.id, boxes, right: plotBox.right, left: plotBox.left};
+})"""
+
+
+def _overlaps(a: dict, b: dict, slack: float = 1.0) -> bool:
+    return (min(a["r"], b["r"]) - max(a["l"], b["l"]) > slack
+            and min(a["b"], b["b"]) - max(a["t"], b["t"]) > slack)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_chart_labels_never_overlap_or_leave_the_chart(built, browser, size):
+    checked = 0
+    for name in ("396-thuong-xuan.html", "overview.html",
+                 *(p.name for p in _reports(built) if p.name[:3] not in ("396", "ove", "ind"))):
+        page, _ = _visible_page(browser, built["out"] / name, size)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        page.wait_for_timeout(300)  # a chart in a <details> is drawn again when opened
+        for chart in page.evaluate(_TEXT_BOXES):
+            boxes = chart["boxes"]
+            for i, a in enumerate(boxes):
+                assert a["l"] >= chart["left"] - 1 and a["r"] <= chart["right"] + 1, (name, a)
+                for b in boxes[i + 1:]:
+                    assert not _overlaps(a, b), (name, chart["id"], a["text"], b["text"])
+            checked += 1
+        page.close()
+    assert checked >= 4
+
+
+@pytest.mark.browser
+def test_the_page_paints_before_plotly_is_read(built, browser):
+    page, _ = _visible_page(browser, built["out"] / "396-thuong-xuan.html", PHONE)
+    assert page.evaluate("window.__bakhongPaintedBeforeCharts") is True
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 2  # and the charts came
+    head = (built["out"] / "396-thuong-xuan.html").read_text(encoding="utf-8").split("</head>")[0]
+    assert "plotly.js (" not in head  # nothing of plotly blocks the first paint
+    page.close()
+
+
+@pytest.mark.browser
+def test_leaders_read_plain_words(built, browser):
+    for path in _reports(built):
+        page, _ = _visible_page(browser, path, PHONE)
+        text = page.inner_text("body")  # closed <details> hold the analyst's detail
+        for technical in (":line ", "Error", "Traceback", "điểm z", "WHO", ".parquet",
+                          "README", "seeds/"):
+            assert technical not in text, (path.name, technical)
+        code = re.search(r".{0,40}\bTC\d\d\b.{0,20}", text)
+        assert code is None, (path.name, code and code.group())
+        page.close()
+    page, _ = _visible_page(browser, built["out"] / "396-thuong-xuan.html", PHONE)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    detail = page.inner_text("body")
+    assert "thuong-xuan-2024.xlsx" in detail and "ô E20" in detail  # kept for the analyst
+    page.close()

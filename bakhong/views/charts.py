@@ -117,18 +117,19 @@ def before_after(table: pl.DataFrame, group: str, title: str | None = None) -> g
                      for v in rows[phase].to_list()])
     fig.update_xaxes(range=[-2, top], ticksuffix="%", gridcolor="#e4e7eb", zeroline=False,
                      fixedrange=True, title=None)
+    notes = []
     if top > 104:  # never clip a figure: it is shown, and said to be impossible
-        fig.add_annotation(text="Có số liệu vượt 100% — không thể xảy ra, xem mục “Những vấn "
-                           "đề trong số liệu”", xref="paper", yref="paper", x=1, y=1.02,
-                           xanchor="right", yanchor="bottom", showarrow=False,
-                           font={"size": 11, "color": COLOURS["target"]})
+        notes.append("Có số liệu vượt 100% — không thể xảy ra, xem mục “Những vấn đề trong số "
+                     "liệu”.")
     fig.update_yaxes(fixedrange=True, automargin=True, title=None)
-    missing_before = rows["before"].null_count() == rows.height and rows.height > 0
-    if missing_before:
-        fig.add_annotation(text="Đơn vị không báo cáo số liệu trước triển khai",
-                           xref="paper", yref="paper", x=0, y=-0.02, yanchor="top",
-                           showarrow=False, font={"size": 11, "color": "#52606d"})
-    return _layout(fig, title or GROUP_TITLES.get(group, group), 120 + 46 * rows.height)
+    if rows["before"].null_count() == rows.height and rows.height > 0:
+        notes.append("Đơn vị không báo cáo số liệu trước triển khai.")
+    # notes are said beneath the chart, in the page (they wrap on a phone; an annotation
+    # would run over the axis or off the screen); the colours are said above it
+    fig.update_layout(meta={"notes": notes}, showlegend=False)
+    fig = _layout(fig, title or GROUP_TITLES.get(group, group), 60 + 40 * rows.height)
+    fig.update_layout(margin={"t": 36, "b": 30})
+    return fig
 
 
 _SERIES_COLOURS = ("#1f5fa8", "#2f9e44", "#e67700", "#862e9c", "#0b7285", "#c2255c")
@@ -209,7 +210,7 @@ def standing(ranks: pl.DataFrame, unit_code: str, codes: list[str] | None = None
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(order))),
                      ticktext=[labels[c] for c in order], range=[-0.6, len(order) - 0.4],
                      fixedrange=True, automargin=True, zeroline=False, showgrid=False)
-    return _layout(fig, title, 110 + 40 * len(codes))
+    return _layout(fig, title, 90 + 40 * len(codes))
 
 
 def heatmap(table: pl.DataFrame, title: str = "Mức đạt chỉ tiêu sau triển khai") -> go.Figure:

@@ -29,7 +29,7 @@ from ..contract import SYNTHETIC_TITLE
 from ..errors import BakhongError
 from ..vocab import units as units_mod
 from ..vocab.catalog import load_catalog
-from . import charts, tables
+from . import charts, summary, tables
 
 PLOTLY_JS = PACKAGE_DATA.parent / "_vendor" / "plotly-cartesian.min.js"
 #: scatter and bar only: a unit's report has no heatmap, and is 0,3 MB lighter with this
@@ -56,16 +56,32 @@ class _Report:
     def _load(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         return indicators.read_processed(self.data_dir)
 
-    def _figure(self, fig: Any, name: str) -> None:
+    def _figure(self, fig: Any, name: str, collapsed: str = "") -> None:
+        """A chart, its title above it and its notes beneath it in the page's own text (they
+        wrap on a phone and can never run over the axes or the legend)."""
+        meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+        notes = "".join(f'<p class="chart-note">{html.escape(n)}</p>'
+                        for n in meta.get("notes", []))
         if self.interactive:
             fig.show(config=charts.CONFIG)
+            if notes:
+                _display_html(notes)
             return
         import plotly.io as pio
 
+        title = fig.layout.title.text or ""
+        fig.update_layout(title=None, meta=None)
+        if title:
+            fig.update_layout(margin={"t": max(20, (fig.layout.margin.t or 56) - 36)})
         div = pio.to_html(fig, full_html=False, include_plotlyjs=False, config=charts.CONFIG,
                           div_id=f"{name}-{next(self._ids)}", default_width="100%")
         traces = ",".join(sorted({trace.type for trace in fig.data}))
-        _display_html(f'<figure class="chart" data-traces="{traces}">{div}</figure>')
+        # the title is plotly's markup over source text charts.plain already escaped
+        caption = (f'<figcaption>{title.replace("<sup>", "<small>").replace("</sup>", "</small>")}'
+                   "</figcaption>" if title else "")
+        figure = (f'<figure class="chart" data-traces="{traces}">{caption}{div}{notes}'
+                  "</figure>")
+        _display_html(_collapsed(collapsed, figure) if collapsed else figure)
 
     def _heading(self, text: str) -> None:
         _display_html(f"<h2>{html.escape(text)}</h2>")
@@ -76,9 +92,7 @@ def _kicker(period: str) -> str:
     return f"{html.escape(config.department(period).name)} — Đánh giá mô hình “3 KHÔNG”"
 
 
-#: warnings that doubt the figure itself (not its target, not the file)
-DOUBTING_WARNINGS = ("related_inconsistent", "outlier", "regression",
-                     "denominator_implausible")
+DOUBTING_WARNINGS = indicators.DOUBTING_WARNINGS
 
 #: fewer real units than this are not ranked: a rank among two says nothing
 MIN_PEERS = 3
@@ -103,6 +117,12 @@ _PEERS = {"district": "các huyện, thị xã, thành phố", "commune": "các 
           "new": "các xã, phường trong tỉnh"}
 
 _LEVEL_PLURAL = {"district": "huyện, thị xã, thành phố", "commune": "xã, phường, thị trấn"}
+
+
+def _collapsed(label: str, fragment: str, open_: bool = False) -> str:
+    """A long table behind ``<details>``: the point first, the detail a tap away."""
+    return (f'<details class="more"{" open" if open_ else ""}><summary>{html.escape(label)}'
+            f"</summary>{fragment}</details>")
 
 
 def synthetic_banner() -> str:
@@ -140,7 +160,7 @@ class District(_Report):
     def _no_data(self) -> bool:
         if self.observations.is_empty():
             _display_html('<p class="note">Chưa có số liệu đọc được của đơn vị cho kỳ này — '
-                          "xem mục 6 về tệp đơn vị đã gửi.</p>")
+                          "xem mục “Những vấn đề trong số liệu” về tệp đơn vị đã gửi.</p>")
             return True
         return False
 
@@ -149,11 +169,24 @@ class District(_Report):
         """The title block, and the synthetic-data banner when the data are synthetic."""
         unit = self.unit_ref
         banner = synthetic_banner() if self.synthetic else ""
+        real = ("" if self.synthetic else '<span class="real-mark" title="Số liệu do đơn vị '
+                'báo cáo">Số liệu thật</span> ')
         _display_html(
             f'{banner}<header class="report-head"><p class="kicker">{_kicker(self.period)}</p>'
             f"<h1>{html.escape(unit.full_name)}</h1>"
-            f'<p class="subtitle">Kết quả trước và sau triển khai mô hình, năm '
+            f'<p class="subtitle">{real}Kết quả mô hình “3 KHÔNG” năm '
             f"{html.escape(self.period)}</p></header>")
+
+    def verdict(self) -> None:
+        """The first screen: criteria met, the pillars before → after, the errors to correct
+        and the things to do first (:func:`bakhong.indicators.verdict`)."""
+        if self._no_data():
+            return
+        facts = indicators.headline(self.table)
+        flagged = self._flagged()
+        facts = {k: {**v, "doubtful": flagged.get(k) == "error"} for k, v in facts.items()}
+        _display_html(summary.verdict_block(indicators.verdict(self.table, self.findings),
+                                            facts, self.synthetic))
 
     def headline(self) -> None:
         """K1–K3: before → after with the change in percentage points."""
@@ -178,19 +211,12 @@ class District(_Report):
             f'<p class="summary">Đạt <strong>{done}/{total}</strong> tiêu chí{doubt}; chưa đạt '
             f"<strong>{missed}</strong>; {total - done - missed} tiêu chí không xác định "
             "được (thiếu số liệu hoặc số liệu chỉ ghi “trên …”).</p>"
-            + tables.criteria(crit, flagged=self._flagged()))
+            + summary.criteria_compact(crit, self._flagged()))
 
     def _flagged(self) -> dict[str, str]:
         """The criteria whose figure a finding doubts, and how: "error" (cannot be true) or
         "warning" (contradicted by another source, far from every other unit, …)."""
-        doubted = self.findings.filter(
-            (pl.col("severity") == "error")
-            | ((pl.col("severity") == "warning") & pl.col("rule").is_in(DOUBTING_WARNINGS)))
-        out: dict[str, str] = {}
-        for code, severity in doubted.select("indicator", "severity").iter_rows():
-            if code and out.get(code) != "error":
-                out[code] = severity
-        return out
+        return indicators.doubted(self.findings)
 
     def charts(self) -> None:
         """Before/after dumbbell charts with the target, one per group of criteria."""
@@ -225,19 +251,31 @@ class District(_Report):
                    "vấn đề trong số liệu”)." if left_out else "")
         _display_html(f'<p class="summary">So sánh với {n} {kind} ({title}) có số liệu kỳ '
                       f"{html.escape(self.period)} (hạng 1 = cao nhất).{dropped}</p>")
+        _display_html(summary.standing_line(ranks, unit.code))
         self._figure(charts.standing(ranks, unit.code,
-                                     title=f"Vị trí của đơn vị so với {title}"), "standing")
-        _display_html(tables.standing(ranks, self.unit_ref.code))
+                                     title=f"Vị trí của đơn vị so với {title}"), "standing",
+                     collapsed="Biểu đồ vị trí từng tiêu chí")
+        _display_html(_collapsed("Bảng xếp hạng từng tiêu chí",
+                                 tables.standing(ranks, self.unit_ref.code)))
 
     def problems(self) -> None:
-        """The data problems found in the unit's files: what, which cell, what to fix."""
-        counts = {s: self.findings.filter(pl.col("severity") == s).height
+        """The data problems found in the unit's files: what, which cell, what to fix. A
+        target missed is a result, not a data problem: it is named here only by its number
+        (the criteria and the verdict show it)."""
+        missed = self.findings.filter(pl.col("rule") == "below_target")
+        problems = self.findings.filter(pl.col("rule") != "below_target")
+        counts = {s: problems.filter(pl.col("severity") == s).height
                   for s in ("error", "warning", "info")}
+        info = (f', <strong>{counts["info"]}</strong> thông tin' if counts["info"] else "")
+        numbers = sorted({load_catalog()[c].number for c in missed["indicator"].to_list()
+                          if c in load_catalog() and load_catalog()[c].number})
+        results = (f'<p class="note">Chỉ tiêu chưa đạt (kết quả, không phải lỗi số liệu): '
+                   f'tiêu chí {", ".join(map(str, numbers))} — xem mục 1.</p>'
+                   if numbers else "")
         _display_html(
-            f'<p class="summary"><strong>{counts["error"]}</strong> lỗi, '
-            f'<strong>{counts["warning"]}</strong> điểm cần xem lại, '
-            f'<strong>{counts["info"]}</strong> thông tin.</p>'
-            + tables.findings(self.findings))
+            f'<p class="summary" id="van-de"><strong>{counts["error"]}</strong> lỗi, '
+            f'<strong>{counts["warning"]}</strong> điểm cần xem lại{info}.</p>'
+            + summary.problems(problems) + results)
 
     def communes(self) -> None:
         """The district's communes with data: each one's attainment (and its report), and
@@ -254,8 +292,10 @@ class District(_Report):
         rolled = indicators.province_wide(rows, self.findings)
         _display_html(
             f'<p class="summary">{n} xã, phường, thị trấn có số liệu kỳ '
-            f"{html.escape(self.period)}.</p>" + tables.communes(table, links)
-            + f"<h3>Tổng hợp từ {n} xã, phường, thị trấn</h3>" + tables.province(rolled))
+            f"{html.escape(self.period)}.</p>"
+            + _collapsed(f"Mức đạt của từng xã ({n})", tables.communes(table, links), n <= 8)
+            + _collapsed(f"Tổng hợp từ {n} xã, phường, thị trấn lên đơn vị",
+                         tables.province(rolled)))
 
     def _plans(self) -> list[dict]:
         return indicators.plans_for(indicators.read_plans(self.data_dir), self.unit_ref.code,
@@ -285,7 +325,8 @@ class District(_Report):
         catalog = load_catalog()
         target_source = catalog.target("TC01").source if catalog.target("TC01") else ""
         extra = [("Chỉ tiêu giao", target_source)] if target_source else []
-        _display_html(tables.sources(self.table, extra))
+        _display_html(_collapsed("Các tệp, trang tính và ô số liệu",
+                                 tables.sources(self.table, extra)))
 
 
 @dataclass
@@ -293,6 +334,7 @@ class Province(_Report):
     """The province overview for one period: every district."""
 
     level: str = "district"
+    show_synthetic: bool = False
 
     def __post_init__(self) -> None:
         observations, findings = self._load()
@@ -325,6 +367,24 @@ class Province(_Report):
             f'<p class="subtitle">Tổng hợp {n} {_LEVEL_PLURAL[self.level]} — năm '
             f"{html.escape(self.period)}</p></header>")
 
+    def verdict(self) -> None:
+        """The first screen: the units ranked by criteria met — real units only unless
+        ``show_synthetic`` (then each made-up one says so) — and the data errors to correct."""
+        counts = indicators.attainment_counts(self.table)
+        links = {c: f"{c}-{units_mod.by_code(c, self.period).slug}.html"
+                 for c in counts["unit_code"].to_list()}
+        errors = self.findings.filter(pl.col("severity") == "error")
+        hidden = counts.filter(pl.col("synthetic")).height if not self.show_synthetic else 0
+        said = (f'<p class="note">{hidden} đơn vị có số liệu mô phỏng không được xếp hạng.</p>'
+                if hidden else "")
+        _display_html(
+            '<section class="verdict" id="tom-tat" aria-label="Tóm tắt kết quả toàn tỉnh">'
+            '<p class="verdict-main">Xếp hạng theo số tiêu chí đạt chỉ tiêu</p>'
+            + summary.unit_ranking(counts, links, self.show_synthetic) + said
+            + f'<p class="verdict-errors"><strong>{errors.height} lỗi số liệu</strong> ở '
+            f'{errors.filter(pl.col("unit_code") != "")["unit_code"].n_unique()} đơn vị cần '
+            "sửa (xem mục Tổng hợp vấn đề trong số liệu).</p></section>")
+
     def _missing_units(self) -> str:
         """The districts expected for the period that are not in the figures, with why."""
         if self.level != "district":
@@ -341,7 +401,10 @@ class Province(_Report):
         return f'<p class="note">Không có trong số liệu tổng hợp: {html.escape(said)}.</p>'
 
     def heatmap(self) -> None:
+        """The units × criteria heatmap; on a phone, a list in its place (per unit, the
+        criteria met and those missed)."""
         self._figure(charts.heatmap(self.table), "heatmap")
+        _display_html(summary.attainment_list(self.table))
 
     def before_after(self) -> None:
         """The province's before/after per indicator, weighted where denominators allow."""
@@ -380,82 +443,17 @@ def district(unit: str, period: str, data_dir: str | Path | None = None,
 
 
 def province(period: str, data_dir: str | Path | None = None,
-             interactive: bool = False, level: str = "district") -> Province:
+             interactive: bool = False, level: str = "district",
+             show_synthetic: bool = False) -> Province:
     """The province overview for ``period``, over its districts or its communes."""
     return Province(period=str(period), data_dir=data_dir, interactive=interactive,
-                    level=level)
+                    level=level, show_synthetic=show_synthetic)
 
 
 # --- export -------------------------------------------------------------------------------------
 
-CSS = """
-:root{--ink:#1f2933;--muted:#52606d;--line:#d9dee4;--accent:#1f5fa8;--ok:#2e7d4f;
---missed:#b4571b;--bg:#f5f7fa}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--ink);font:16px/1.55 'Segoe UI','Noto Sans',
-'Helvetica Neue',Arial,sans-serif}
-main{max-width:1100px;margin:0 auto;padding:16px 20px 40px;background:#fff}
-h1{font-size:1.9rem;margin:.2em 0 .1em;line-height:1.25}
-h2{font-size:1.35rem;margin:1.8em 0 .5em;padding-bottom:.25em;border-bottom:2px solid
-var(--accent);color:var(--accent)}
-h3{font-size:1.1rem;margin:1.2em 0 .4em}
-p{margin:.5em 0}
-.kicker{color:var(--muted);font-size:.92rem;margin:0;text-transform:uppercase;letter-spacing:.02em}
-.subtitle{font-size:1.1rem;color:var(--muted);margin-top:0}
-.synthetic-banner{position:sticky;top:0;z-index:10;background:#fff3cd;color:#7a4d00;
-border:2px solid #e0a800;padding:8px 12px;margin:0 0 12px;font-size:.95rem;text-align:center}
-.summary{font-size:1.02rem}
-.note{color:var(--muted);font-style:italic}
-.note.ok{color:var(--ok);font-style:normal}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(230px,1fr));gap:12px;margin:1em 0}
-.card{border:1px solid var(--line);border-top:4px solid var(--accent);border-radius:6px;
-padding:12px 14px;background:#fff}
-.card-pillar{font-weight:600}
-.card-label{color:var(--muted);font-size:.9rem}
-.card-figures{font-size:1.5rem;font-weight:700;margin:.3em 0;display:flex;gap:.4em;
-flex-wrap:wrap;align-items:baseline}
-.card-figures .before{color:#7b8794}.card-figures .after{color:var(--accent)}
-.card-change{font-weight:600;color:var(--ok)}
-.table-wrap{overflow-x:auto;margin:.8em 0}
-table.bk-table{border-collapse:collapse;width:100%;font-size:.95rem}
-.bk-table caption{text-align:left;font-weight:700;padding:.4em 0;font-size:1.02rem}
-.bk-table th{background:#eef2f7;text-align:left;font-weight:600;vertical-align:bottom}
-.bk-table th,.bk-table td{border-bottom:1px solid var(--line);padding:7px 8px;vertical-align:top}
-.bk-table .num{text-align:right;white-space:nowrap}
-.bk-table tbody tr:nth-child(even){background:#fafbfc}
-.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.85rem;font-weight:600;
-white-space:nowrap}
-.badge.ok{background:#e3f3e9;color:var(--ok)}.badge.missed{background:#fbe9dd;color:var(--missed)}
-.badge.unknown{background:#eceff3;color:var(--muted)}
-.flag{color:#b42318;font-size:.82rem;font-weight:600}
-.sev{font-weight:700;white-space:nowrap}.sev.error{color:#b42318}.sev.warning{color:#9a6700}
-.sev.info{color:var(--muted)}
-figure.chart{margin:.6em 0;break-inside:avoid;page-break-inside:avoid}
-.jp-Cell,.cell{margin:0}
-.jp-RenderedMarkdown p,.text_cell_render p{max-width:75ch}
-a{color:var(--accent)}
-footer{margin-top:2em;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);
-padding-top:.6em}
-@media (max-width:640px){
- body{font-size:15px}main{padding:10px 10px 30px}h1{font-size:1.5rem}
- .bk-table thead{display:none}
- .bk-table,.bk-table tbody,.bk-table tr,.bk-table td{display:block;width:100%}
- .bk-table tr{border:1px solid var(--line);border-radius:6px;margin:0 0 10px;padding:4px 0}
- .bk-table td{display:flex;gap:10px;border:0;padding:3px 10px;text-align:left!important;
- white-space:normal!important}
- .bk-table td::before{content:attr(data-label);flex:0 0 38%;font-size:.82rem;color:var(--muted)}
- .bk-table caption{display:block}
-}
-@media print{
- body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
- .synthetic-banner{position:fixed;top:0;left:0;right:0;margin:0}
- main{padding-top:44px}
- h2{break-after:avoid;page-break-after:avoid}
- tr,figure.chart,.card{break-inside:avoid;page-break-inside:avoid}
- a{color:var(--ink);text-decoration:none}
-}
-"""
+#: the reports' style sheet: screen, phone (≤ 640 px) and print
+CSS = (PACKAGE_DATA / "report.css").read_text(encoding="utf-8")
 
 
 @cache
@@ -479,21 +477,42 @@ _LETTER_ESCAPE = re.compile(r"\\u(00[c-f][0-9a-f]|0[1-9a-f][0-9a-f]{2}|1[0-9a-f]
                             r"20[01][0-9a-f]|202[a-f]|20[3-9a-f][0-9a-f]|2[1-9a-f][0-9a-f]{2})")
 
 
-def page(title: str, body: str, charts_present: bool = True) -> str:
+#: drawn after the first paint: plotly.js is read only once the page's text is on screen (the
+#: browser has recorded its first paint), or after a second at most
+_DRAW = """<script>(function(){
+var t0=Date.now();
+function painted(){return performance.getEntriesByType("paint").length>0;}
+function wait(){if(painted()||Date.now()-t0>1000){draw();}else{setTimeout(wait,16);}}
+function draw(){window.__bakhongPaintedBeforeCharts=painted();
+var js=document.getElementById("plotly-js");if(js){(0,eval)(js.textContent);}
+document.querySelectorAll('script[type="text/x-bakhong-chart"]').forEach(function(c){
+try{(0,eval)(c.textContent);}catch(e){console.error(e);}});
+document.querySelectorAll("details").forEach(function(d){d.addEventListener("toggle",
+function(){d.querySelectorAll(".js-plotly-plot").forEach(function(p){Plotly.Plots.resize(p);});});});
+document.documentElement.setAttribute("data-charts","drawn");}
+requestAnimationFrame(function(){setTimeout(wait,0);});})();</script>"""
+
+
+def page(title: str, body: str, charts_present: bool = True, footer: str = "") -> str:
     """A whole, offline HTML page: inline CSS, plotly.js inlined once (when charts exist),
-    the lighter bundle when no chart is a heatmap."""
+    the lighter bundle when no chart is a heatmap. The text paints first: plotly.js and the
+    charts' scripts are inert text until the first frame is drawn (:data:`_DRAW`)."""
     heatmap = bool(re.search(r'data-traces="[^"]*heatmap', body))
-    script = (f'<script type="text/javascript">{plotly_js(heatmap)}</script>'
-              if charts_present else "")
+    script = ""
+    if charts_present:
+        body = re.sub(r'<script(?: type="text/javascript")?>',
+                      '<script type="text/x-bakhong-chart">', body)
+        script = (f'<script type="text/x-plotly-js" id="plotly-js">{plotly_js(heatmap)}'
+                  f"</script>\n{_DRAW}")
     body = _LETTER_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), body)
     return (
         '<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n{script}\n</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}\n{footer}</main>\n{script}\n</body>\n</html>\n")
 
 
-def export_html(notebook: Any, title: str) -> str:
+def export_html(notebook: Any, title: str, footer: str = "") -> str:
     """An executed notebook as one offline page: code, prompts and stderr hidden."""
     import copy
 
@@ -504,4 +523,4 @@ def export_html(notebook: Any, title: str) -> str:
                                if not (o.get("output_type") == "stream"
                                        and o.get("name") == "stderr")]
     body, _ = _exporter().from_notebook_node(nb)
-    return page(title, body, charts_present="plotly-graph-div" in body)
+    return page(title, body, charts_present="plotly-graph-div" in body, footer=footer)

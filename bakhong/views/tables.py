@@ -205,6 +205,15 @@ def findings_by_rule(frame: pl.DataFrame) -> str:
                   "by-rule", numeric=(2, 3))
 
 
+def _named(code: str) -> str:
+    """A criterion as the tables number it ("tiêu chí 8"), a pillar by its short name."""
+    catalog = load_catalog()
+    if code not in catalog:
+        return code
+    number = catalog[code].number
+    return f"tiêu chí {number}" if number else catalog[code].short
+
+
 def sources(table: pl.DataFrame, extra: Sequence[tuple[str, str]] = ()) -> str:
     """Where every figure came from: per file and sheet, the cells read."""
     rows = []
@@ -214,7 +223,8 @@ def sources(table: pl.DataFrame, extra: Sequence[tuple[str, str]] = ()) -> str:
             m = _CELL.match(r[f"{phase}_source"] or "")
             if m:
                 cells.setdefault((m["file"], m["sheet"] or ""), []).append(
-                    f"{r['indicator']} {'trước' if phase == 'before' else 'sau'}: {m['cell']}")
+                    f"{_named(r['indicator'])} {'trước' if phase == 'before' else 'sau'}: "
+                    f"{m['cell']}")
     for (file, sheet), listed in cells.items():
         rows.append([esc(file), esc(sheet or "—"), esc("; ".join(listed))])
     for what, source in extra:
