@@ -219,17 +219,10 @@ def _register_engine() -> None:
 
 
 def _atomic_write(path: Path, text: str) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path.stat().st_size
+    """``text`` as UTF-8 into ``path``, all or nothing (:func:`views.pdf.atomic_write_bytes`)."""
+    from .views.pdf import atomic_write_bytes
+
+    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _error_text(exc: BaseException) -> str:

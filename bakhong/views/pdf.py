@@ -236,7 +236,7 @@ async def _print_one(context, job: PrintJob, chart_timeout_s: float) -> Printed:
             format="A4", print_background=True, display_header_footer=True,
             header_template=header_template(job.heading, job.synthetic),
             footer_template=footer_template(), margin=MARGIN)
-        size = _atomic_write_bytes(job.pdf, data)
+        size = atomic_write_bytes(job.pdf, data)
         return Printed(job.key, True, size, time.perf_counter() - started)
     except (Error, OSError) as exc:
         return Printed(job.key, False, duration_s=time.perf_counter() - started,
@@ -250,7 +250,7 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> int:
+def atomic_write_bytes(path: Path, data: bytes) -> int:
     """``data`` into ``path`` through a temporary file beside it: all or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

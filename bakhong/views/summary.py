@@ -18,7 +18,7 @@ from ..contract import SEVERITY_VI
 from ..indicators import change_text, criterion_label, value_text
 from ..vocab.catalog import load_catalog
 from ..vocab.parse import format_int, format_percent
-from .tables import _status, esc, where
+from .tables import _FLAG_TEXT, _status, esc, where
 
 __all__ = [
     "attainment_list",
@@ -125,8 +125,6 @@ def verdict_block(verdict: dict[str, Any], headline: dict[str, dict[str, Any]],
         f"{_pillars(headline)}{fix}{todo_html}</section>")
 
 
-_FLAG = {"error": "Số liệu có lỗi", "warning": "Số liệu cần xem lại"}
-
 #: a target's qualifier as a sign, short enough for a phone's column ("≥ 80%")
 _SIGN = {"≥": "≥ ", ">": "> ", "≤": "≤ ", "<": "< ", "=": ""}
 
@@ -149,7 +147,7 @@ def criteria_compact(crit: pl.DataFrame, flagged: dict[str, str]) -> str:
                           f'{esc(change_text(r["change"], r["after_qualifier"]))}</span></span>')
             flag = ""
             if code in flagged:
-                flag = _FLAG[flagged[code]]
+                flag = _FLAG_TEXT[flagged[code]]
                 flag = f'<span class="flag">{flag}</span>'
             target = ("—" if r["target"] is None else
                       f"{_SIGN.get(r['target_qualifier'] or '≥', '')}{format_percent(r['target'])}")
