@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 from conftest import ROOT
+from pypdf import PdfReader
 from test_survey import _province, write_xlsx
 
 REAL_LOOKING = {
@@ -92,6 +93,9 @@ def _texts(folder: Path) -> dict[str, str]:
             cells = frame.select(pl.all().cast(pl.String)).rows() if frame.width else []
             out[str(path)] = "\n".join("\t".join(c or "" for c in row) for row in cells) + \
                 "\n" + " ".join(frame.columns)
+        elif path.suffix == ".pdf":  # what a reader sees: the text of every page
+            out[str(path)] = "\n".join(page.extract_text() or ""
+                                       for page in PdfReader(path).pages)
         else:
             out[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
     return out
@@ -137,6 +141,9 @@ def test_no_personal_data_reaches_processed_reports_logs_manifest_or_output(tmp_
         texts[f"run {i} stderr"] = r.stderr
     secrets = _secrets(raw)
     assert len(secrets) > 1000
+    pdfs = [text for where, text in texts.items() if where.endswith(".pdf")]
+    if reports:  # the PDFs were read as text, so the scan below sees what a reader sees
+        assert pdfs and all("Thanh Hóa" in text or "tiêu chí" in text for text in pdfs)
     leaks = [(where, s) for where, text in texts.items() for s in secrets if s in text]
     assert leaks == []
     assert "Người Mô Phỏng" not in "".join(texts.values())
