@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,9 +18,10 @@ import polars as pl
 
 from ..contract import SYNTHETIC_MARK
 from ..errors import SourceError
-from ..read.grid import read_sheets, sniff_delimiter
+from ..read.grid import decode_text, read_sheets, sniff_delimiter
 from ..vocab import units as units_mod
 from ..vocab.parse import fold_words, nfc
+from ._cells import looks_personal
 from ._fields import FIELD_VI, LOCATION_FIELDS, PII_FIELDS, YESNO_FIELDS
 from ._headers import (
     _FOOTER_RAW,
@@ -78,6 +80,8 @@ def _context_from(texts: Iterable[str]) -> dict[str, str]:
                                  value, maxsplit=1, flags=re.I)[0].strip(" .…_")
                 if kind == "village" and fold_words(value).startswith(("xa ", "huyen ")):
                     continue
+                if looks_personal(value):  # a phone number in a title is no place
+                    continue
                 if kind == "village" and re.fullmatch(r"\d+\w?|[IVXivx]+", value):
                     # "THÔN 2" is "Thôn 2", as a village column writes it, not "2"
                     prefix = fold_words(m.string[m.start():m.start(1)])
@@ -131,7 +135,7 @@ def _part_from_grid(path: Path, sheet: str, rows: list[list[Any]],
         # one sheet a village: its name (titles are often copied from sheet to sheet); a
         # lone sheet named "Thôn …" names the village better than the file name does
         named = _context_from([sheet]).get("village")
-        if many_sheets:
+        if many_sheets and not sheet.startswith("trang "):
             context["village"] = sheet
         elif named and "village" not in in_titles:
             context["village"] = named
@@ -151,7 +155,9 @@ def _read_workbook(path: Path) -> list[_Part]:
         raise SourceError("; ".join(partial).replace("chỉ đọc vùng", "không thể chỉ đọc vùng")
                           + " — hãy xoá các ô thừa ngoài bảng", path.name)
     parts = []
-    for sheet in sheets:
+    for number, sheet in enumerate(sheets, start=1):
+        if looks_personal(sheet.name):  # a sheet named by a phone number: named by place
+            sheet.name = f"trang {number}"
         part = _part_from_grid(path, sheet.name, sheet.rows, len(sheets) > 1)
         sheet.rows = []  # the grid (with any names and phone numbers) is not kept
         if part is not None:
@@ -159,40 +165,62 @@ def _read_workbook(path: Path) -> list[_Part]:
     return parts
 
 
-def _decode_head(data: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "cp1258"):
+def _bare_cr(path: Path) -> bool:
+    """Whether a line of the file ends in a bare CR (an old Mac file, a cell pasted from
+    elsewhere), which polars does not read as a line end: chunk by chunk, counted only in a
+    chunk that has a CR at all (memchr-fast for LF files)."""
+    with path.open("rb") as handle:
+        carry = b""
+        while chunk := handle.read(1 << 24):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            body = chunk[:-1] if carry else chunk
+            if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
+                return True
+    return carry == b"\r"
+
+
+def _csv_text(path: Path) -> tuple[str, Any]:
+    """(the text of the file's head, what polars reads). UTF-8 with LF or CRLF line ends is
+    read from the file by polars; any other file — UTF-16, Windows-1258 (:func:`decode_text`:
+    BOM > UTF-8 > NUL-pattern UTF-16 > cp1258, in NFC: cp1258 writes tone marks apart), a bare
+    CR among its line ends — as its whole text, re-encoded in UTF-8 with LF line ends."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    whole = len(head) < (1 << 16)
+    cut = head if whole or b"\n" not in head else head[:head.rfind(b"\n") + 1]
+    if b"\x00" not in cut:
         try:
-            return data.decode(encoding), encoding
+            text = cut.decode("utf-8")
         except UnicodeDecodeError:
-            continue
-    raise SourceError("không đọc được mã ký tự của tệp CSV (hãy lưu bằng UTF-8)", "")
+            text = ""
+        if text and not _bare_cr(path):
+            return text.removeprefix("\ufeff"), path
+    text = decode_text(path.read_bytes(), path.name, "tệp khảo sát CSV")
+    if "\x00" in text:
+        raise SourceError("không phải tệp văn bản CSV", path.name)
+    text = nfc(text.replace("\r\n", "\n").replace("\r", "\n")).removeprefix("\ufeff")
+    return text[:1 << 16], io.BytesIO(text.encode("utf-8"))
 
 
 def _read_csv(path: Path, lossy: bool = False) -> list[_Part]:
     """The CSV's table; ``lossy``: bytes that are not UTF-8 are replaced, not an error
     (polars reads strict UTF-8 a third faster: 1,0 s against 1,6 s for 3 million rows)."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if b"\x00" in head[:4096]:
-        raise SourceError("không phải tệp văn bản CSV", path.name)
+    text, source = _csv_text(path)
+    # the first rows as csv reads them (a quoted cell may hold a line break): the rows
+    # polars skips to the data are counted the same way
+    sample = "\n".join(text.split("\n")[:41])
     try:
-        text, encoding = _decode_head(head)
-    except SourceError:
-        text, encoding = head.decode("utf-8", errors="replace"), "utf-8"
-    except UnicodeDecodeError:  # a multibyte character cut at 64 KiB
-        text, encoding = head.decode("utf-8", errors="ignore"), "utf-8"
-    lines = text.splitlines()[:41]
-    sample = "\n".join(lines)
-    delimiter = sniff_delimiter(sample)
-    rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
+        delimiter = sniff_delimiter(sample)
+        rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=None),
+                                                delimiter=delimiter), 41))
+    except csv.Error as exc:
+        raise SourceError(f"không tách được các ô của tệp CSV ({type(exc).__name__})",
+                          path.name) from None
     r, fields = _find_header(rows)
     if r < 0:
         return []
     skip = _data_start(rows, r)
-    if encoding == "cp1258":
-        source: Any = io.BytesIO(path.read_bytes().decode("cp1258").encode("utf-8"))
-    else:
-        source = path
     lazy = pl.scan_csv(source, has_header=False, skip_rows=skip, separator=delimiter,
                        infer_schema=False, encoding="utf8-lossy" if lossy else "utf8",
                        truncate_ragged_lines=True,
@@ -224,6 +252,14 @@ def _read_parquet(path: Path) -> list[_Part]:
     if not _is_header(fields):
         return []
     keep = {c: f for c, f in fields.items() if f in _KEEP}
+    nested = [names[c] for c in keep if schema[names[c]].is_nested()
+              or schema[names[c]] in (pl.Binary, pl.Object)]
+    if nested:
+        # a list or a record in a cell is no answer: said for the file, by its columns
+        raise SourceError("cột " + ", ".join(f"“{n}”" for n in nested) + " chứa danh sách "
+                          "hoặc bản ghi lồng nhau (kiểu " + ", ".join(
+                              str(schema[n].base_type()) for n in nested) + "), không phải "
+                          "một giá trị mỗi ô — hãy lưu mỗi câu trả lời trong một ô", path.name)
     # the row number comes from the scan: a row-index step after it held 70 MB more at
     # the peak for 3 million people
     index = "_row"

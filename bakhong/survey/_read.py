@@ -4,7 +4,9 @@ people, rejects and duplicates, and :func:`read_surveys` putting them together.
 
 from __future__ import annotations
 
+import csv
 import random
+import zipfile
 from collections.abc import Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -75,7 +77,7 @@ def looks_like_survey(path: Path) -> bool:
         return False
     try:
         grids = read_grids(path)
-    except (SourceError, OSError, ValueError):
+    except Exception:  # a file no reader can open is no survey; the tables' reader names it
         return False
     return any(_find_header(rows[:40])[0] >= 0 for _, rows in grids)
 
@@ -92,6 +94,7 @@ class _FileRead:
     sums: pl.DataFrame
     rejects: pl.DataFrame | None
     names: Future[pl.DataFrame] | None = None
+    invalid: pl.DataFrame | None = None  # rows kept whose CCCD is not 12 digits
 
 
 def _read_file(info: SurveyFile, salt: int, background: Executor,
@@ -102,6 +105,9 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
         parts = _parts(path, lossy)
     except SourceError as exc:
         info.error = exc.reason
+        return None
+    except _READ_ERRORS as exc:
+        info.error = _unreadable(exc)
         return None
     if not parts:
         info.error = ("không tìm thấy bảng khảo sát (cần dòng tiêu đề có các cột như "
@@ -140,7 +146,7 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
         blank = found["_blank"]
         bad = found["_bad"] & ~blank
         rejects = _rejects(found.filter(bad), path, parts) if bad.any() else None
-    except (pl.exceptions.PolarsError, OSError) as exc:
+    except _READ_ERRORS as exc:
         if not lossy and path.suffix.lower() == ".csv" and "utf-8" in str(exc):
             # a byte that is not UTF-8 beyond the head read to tell the encoding: read
             # again, each such byte replaced by "�" (a yes/no or age cell it spoils makes
@@ -154,16 +160,22 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
     info.fields = tuple(sorted({f for p in parts for f in p.fields if not f.endswith("_no")}))
     info.people = found.height
     info.rejected = rejects.select("sheet", "row").n_unique() if rejects is not None else 0
-    info.invalid_ids = int(found["_bad_id"].sum())
+    invalid = found.filter("_bad_id")
+    info.invalid_ids = invalid.height
     info.rows = info.people + info.rejected
     constants = [pl.lit(path.name, pl.Categorical).alias("file"),
                  pl.lit(info.period, pl.Categorical).alias("period"),
                  pl.lit(info.phase, pl.Categorical).alias("phase"),
                  pl.lit(info.synthetic).alias("synthetic")]
     # the location text is read on both cores while the duplicates are searched on one
+    if invalid.height:  # named by row, never quoted; the rows stay counted
+        invalid = _rejects(invalid.select(
+            "_row", "place", pl.lit(True).alias("_r_cccd_invalid"),
+            *(c for c in ("_part",) if c in invalid.columns)), path, parts)
     return _FileRead(info, found.drop("_bad", "_blank", *why).with_columns(constants),
                      sums.with_columns(constants), rejects,
-                     background.submit(names_q.collect) if names_q is not None else None)
+                     background.submit(names_q.collect) if names_q is not None else None,
+                     invalid if invalid.height else None)
 
 
 def _without_rows(frame: pl.DataFrame, drop: pl.Series) -> pl.DataFrame:
@@ -197,8 +209,24 @@ def _rejects(unread: pl.DataFrame, path: Path, parts: list[_Part]) -> pl.DataFra
     return pl.concat(out)
 
 
+#: What reading a survey file can raise besides :class:`SourceError`: each is that file's
+#: ``load_error``, named by its type (never its text, which may quote a cell).
+_READ_ERRORS = (pl.exceptions.PolarsError, OSError, ValueError, csv.Error, UnicodeError,
+                zipfile.BadZipFile, EOFError)
+
+
 def _unreadable(exc: Exception) -> str:
     return f"không đọc được nội dung ({type(exc).__name__})"
+
+
+def _read_guarded(info: SurveyFile, salt: int, background: Executor) -> _FileRead | None:
+    """:func:`_read_file`, with the last resort: whatever a broken file raises is its own
+    ``load_error``, and the other files are read."""
+    try:
+        return _read_file(info, salt, background)
+    except Exception as exc:  # the last resort; tests/test_hostile_survey.py never reach it
+        info.error = f"lỗi không mong đợi khi đọc tệp ({type(exc).__name__})"
+        return None
 
 
 def _with_names(read: _FileRead) -> bool:
@@ -208,7 +236,7 @@ def _with_names(read: _FileRead) -> bool:
         return True
     try:
         names = read.names.result()
-    except (pl.exceptions.PolarsError, OSError) as exc:
+    except _READ_ERRORS as exc:
         read.info.error = _unreadable(exc)
         return False
     read.sums = read.sums.join(names, left_on="_first", right_on="_row",
@@ -238,7 +266,7 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
             info = SurveyFile(path, _period_of(path, period), _phase_of(path, phase),
                               is_synthetic(path))
             files.append(info)
-            read = _read_file(info, salt, background)
+            read = _read_guarded(info, salt, background)
             if read is None:
                 problems.append(_load_error(info.error, info))
             else:
@@ -263,8 +291,9 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
     place_table = _locate_places(summed.select("place", *LOCATION_FIELDS)
                                  .unique("place", keep="any").sort("place"))
     for read in reads:  # told by the unit the rows' places resolve to
-        if read.rejects is not None:
-            problems += _reject_findings(read.rejects, read.info, place_table)
+        for cells in (read.rejects, read.invalid):
+            if cells is not None:
+                problems += _reject_findings(cells, read.info, place_table)
     frame = frame.with_columns(_column_like(frame, "duplicate", later))
     repeated = frame[later]
     invalid = frame.lazy().filter("_bad_id").select("place").collect()

@@ -16,16 +16,31 @@ from ..vocab import rules as fnd
 from ..vocab import units as units_mod
 from ..vocab.parse import format_int
 from ..vocab.rules import Finding
-from ._fields import FIELD_VI, MAX_AGE, MIN_AGE, SURVEY_INDICATORS, YESNO_FIELDS
+from ._fields import (
+    FIELD_VI,
+    LOCATION_FIELDS,
+    MAX_AGE,
+    MIN_AGE,
+    SURVEY_INDICATORS,
+    YESNO_FIELDS,
+)
 from ._files import _context_from_name, _Part
 from ._model import SurveyFile
 from ._places import _resolve_upper
 
+_PERSONAL = "ghi số điện thoại hoặc số CCCD thay cho tên địa bàn"
 _REASON_TEXT = {"age_range": f"tuổi ngoài phạm vi khảo sát ({MIN_AGE}–{MAX_AGE})",
                 "commune": "không rõ xã",
-                **{f"{f}_both": "đánh dấu cả “Có” và “Không”" for f in YESNO_FIELDS}}
+                **{f"{f}_both": "đánh dấu cả “Có” và “Không”" for f in YESNO_FIELDS},
+                **{f"{f}_pii": _PERSONAL for f in LOCATION_FIELDS},
+                "cccd_invalid": "số CCCD không đủ 12 chữ số"}
 #: What the finding says of the rows, by reason (else "có ô không đọc được").
-_REJECT_WHAT = {**_REASON_TEXT, "age_range": f"có {_REASON_TEXT['age_range']}"}
+_REJECT_WHAT = {**_REASON_TEXT, "age_range": f"có {_REASON_TEXT['age_range']}",
+                "cccd_invalid": "có số CCCD không đúng 12 chữ số (thiếu, thừa chữ số hoặc bị "
+                                "Excel đổi thành dạng 3,81E+10)"}
+#: The reasons of a column's rows that are still counted (the others are not).
+_COUNTED = {"cccd_invalid": ("các dòng này vẫn được tính vào chỉ tiêu nhưng không kiểm tra "
+                             "được người bị đếm hai lần")}
 
 
 def _reasons(why: pl.DataFrame, path: Path, part: _Part) -> pl.DataFrame:
@@ -38,7 +53,7 @@ def _reasons(why: pl.DataFrame, path: Path, part: _Part) -> pl.DataFrame:
     age_from = "age" if "age" in part.fields or "birth_year" not in part.fields \
         else "birth_year"
     column = field_of.replace({"age_range": age_from, "age": age_from}) \
-        .str.strip_suffix("_both")
+        .str.replace(r"_(?:both|pii|invalid)$", "")
     return long.select(
         pl.lit(path.name).alias("file"), pl.lit(part.sheet).alias("sheet"),
         pl.col("_row").alias("row"),
@@ -63,6 +78,12 @@ _REJECT_FIX = {
     "commune": ("Ghi tên xã ở cột “Xã”, hoặc ở dòng tiêu đề phía trên bảng "
                 "(ví dụ “UBND xã Nga Liên, huyện Nga Sơn”)."),
     **{f"{f}_both": _SPLIT_FIX for f in YESNO_FIELDS},
+    **{f"{f}_pii": ("Xoá số điện thoại, số CCCD khỏi cột địa bàn ở các dòng đã nêu và ghi tên "
+                    "(hoặc mã) xã, thôn; số điện thoại và số CCCD là dữ liệu cá nhân, không "
+                    "ghi vào các cột địa bàn.") for f in LOCATION_FIELDS},
+    "cccd_invalid": ("Ghi số CCCD đủ 12 chữ số ở các dòng đã nêu; định dạng cột là “Text” "
+                     "trước khi nhập để Excel không bỏ số 0 đầu hoặc đổi số thành dạng "
+                     "3,81E+10."),
 }
 _YESNO_FIX = ("Ghi “x” hoặc “có” khi người được hỏi đã có; để trống hoặc ghi “không” khi chưa "
               "có, ở các dòng đã nêu.")
@@ -82,12 +103,12 @@ def _load_error(detail: str, info: SurveyFile) -> Finding:
 def _unit_names(located: pl.DataFrame) -> str:
     """The communes of some rows, as a reader names them ("Xã Nga Liên, Xã Nga Thạch")."""
     names = []
-    for code, name in located.select("commune_code", "commune_name").unique() \
+    for code, _ in located.select("commune_code", "commune_name").unique() \
             .drop_nulls("commune_name").sort("commune_code").iter_rows():
-        try:
+        try:  # only a unit of the list is named: a name as the file wrote it is its content
             names.append(units_mod.by_code(code).full_name)
         except UnknownUnitError:
-            names.append(name)
+            continue
     return ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
 
 
@@ -111,8 +132,9 @@ def _reject_findings(rejects: pl.DataFrame, info: SurveyFile,
         communes = _unit_names(group)
         where = info.path.name + (f" ({communes})" if communes else "") + \
             (f", trang “{sheet}”" if sheet else "")
+        counted = _COUNTED.get(field_, "các dòng này không được tính vào chỉ tiêu")
         message = (f"Tệp khảo sát {where}: {format_int(len(rows))} dòng {what}{column} "
-                   f"(dòng {shown}); các dòng này không được tính vào chỉ tiêu.")
+                   f"(dòng {shown}); {counted}.")
         districts = group.select("district_code", "district_name").unique() \
             .drop_nulls("district_code")
         unit_code, unit_name = districts.row(0) if districts.height == 1 else ("", "")
