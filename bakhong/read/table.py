@@ -113,6 +113,10 @@ def _classify(header: str) -> str | None:
     return None
 
 
+#: one header naming both result columns: it was merged across them
+_BOTH = re.compile(r"\btruoc\b.*\bsau\b|\bsau\b.*\btruoc\b")
+
+
 def _find_layout(rows: Sequence[Sequence[Any]]) -> _Layout | None:
     for r in range(min(len(rows), 60)):
         row_text = [fold_words(_text(v)) for v in rows[r]]
@@ -122,12 +126,16 @@ def _find_layout(rows: Sequence[Sequence[Any]]) -> _Layout | None:
         two_rows = any(re.search(r"\b(truoc|sau)\b", fold_words(_text(v))) for v in below) and \
             not any(re.search(r"\b(truoc|sau)\b", t) for t in row_text)
         width = max(len(rows[r]), len(below))
+        headers = [_text(_cell(rows, r, c)) + (f" {_text(_cell(rows, r + 1, c))}" if two_rows
+                                               else "") for c in range(width)]
         columns: dict[str, int] = {}
-        for c in range(width):
-            header = _text(_cell(rows, r, c))
-            if two_rows:
-                header = f"{header} {_text(_cell(rows, r + 1, c))}"
+        for c, header in enumerate(headers):
             kind = _classify(header)
+            if _BOTH.search(fold_words(header)) and c + 1 < width and not headers[c + 1].strip():
+                # "Kết quả (Trước / Sau triển khai)" merged over both result columns
+                columns.setdefault("before", c)
+                columns.setdefault("after", c + 1)
+                continue
             if kind and kind not in columns:
                 columns[kind] = c
         if "result" in columns and "before" not in columns and "after" not in columns:
@@ -309,7 +317,9 @@ def _read_layout(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: 
             problems.append(_malformed(path, rows[r], r, width, base, catalog, cols))
             continue
         has_values = any(values.get(k) is not None for k in ("before", "after"))
-        code = _indicator(label, stt, catalog)
+        code = _indicator(label, stt if has_values or not label else "", catalog)
+        if code is None and seen and r - max(at for at, _ in seen.values()) > _TAIL:
+            break  # the table ended: what lies far below it (a pasted list) is not read
         if code is None:
             if has_values:
                 problems.append(fnd.make("unknown_indicator", {"raw": label or stt},
@@ -445,8 +455,13 @@ def _whose(path: Path, sheet: str, rows: Sequence[Sequence[Any]], layout: _Layou
     return base, unit
 
 
+#: rows after the last criterion row with none in them: the table has ended
+_TAIL = 100
+
+
 def _indicator(label: str, stt: str, catalog: Catalog) -> str | None:
-    """The criterion a row's label names (fuzzy match), else its STT number 1–16."""
+    """The criterion a row's label names (fuzzy match), else its STT number 1–16 (given
+    only for a row with figures or no label: "1 | Hồ sơ số 1" in a list below is no row)."""
     code, score = catalog.match_label(label) if label else (None, 0.0)
     if score < MATCH_SCORE:
         code = None

@@ -10,15 +10,19 @@ read, never written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from ..checks import check
 from ..contract import PHASE_VI, SEVERITY_VI, SYNTHETIC_TITLE, Source
 from ..errors import SourceError
-from ..read import read_grids, read_table
+from ..read import read_sheets, read_table
+from ..vocab.parse import CellNote
+from .sheets import append, as_text, fitted_name
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 SUMMARY_SHEET = "Kết quả kiểm tra"
@@ -38,23 +42,88 @@ def _target(source: str, default_sheet: str) -> tuple[str, str] | None:
     return (at.sheet or default_sheet, at.cell) if at.cell and not at.kind else None
 
 
-def _workbook(path: Path):
+#: a table file with more rows than this is copied from its table's rows only
+MAX_COPY_ROWS = 5_000
+#: rows kept below a table's last criterion row (the signature block) in such a copy
+_BELOW = 20
+#: rows kept of a sheet with no criterion row in such a copy
+_OTHER = 200
+
+
+def _workbook(path: Path, extent: Callable[[], dict[str, int]]):
+    """The copy to mark, the sheet a CSV became, and what the copy leaves out (said in the
+    summary). An .xlsx is copied whole, its formulas replaced by the values Excel saved (the
+    copy holds no formula). Any other file, or one over :data:`MAX_COPY_ROWS` rows, is
+    rebuilt from its cells as read; then only the table's rows are copied."""
     from openpyxl import Workbook, load_workbook
 
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    sheets = read_sheets(path)
+    big = sum(len(sheet.rows) for sheet in sheets) > MAX_COPY_ROWS
+    if path.suffix.lower() in (".xlsx", ".xlsm") and not big:
         try:
-            return load_workbook(path), None
+            wb = load_workbook(path, keep_links=False)
         except Exception as exc:
             raise SourceError(f"openpyxl không mở được bảng tính ({exc})", path.name) from None
+        replaced = _values_for_formulas(wb, {sheet.name: sheet.rows for sheet in sheets})
+        notes = [f"{replaced} ô công thức được thay bằng giá trị đã lưu trong tệp gốc (bản "
+                 "sao không chứa công thức)."] if replaced else []
+        return wb, None, notes
     wb = Workbook()
     wb.remove(wb.active)
-    first = None
-    for name, rows in read_grids(path):
-        ws = wb.create_sheet(name or "Bang")
+    first, notes = None, []
+    last = extent() if big else {}
+    for sheet in sheets:
+        rows = sheet.rows
+        keep = last.get(sheet.name, _OTHER) if big else len(rows)
+        if len(rows) > keep:
+            notes.append(f"Trang “{sheet.name or 'Bang'}” có {len(rows):,} dòng: bản sao chỉ "
+                         f"chép dòng 1–{keep:,} (vùng bảng chỉ tiêu).".replace(",", "."))
+            rows = rows[:keep]
+        ws = wb.create_sheet(sheet.name or "Bang")
         first = first or ws.title
         for row in rows:
-            ws.append([None if v == "" else v for v in row])
-    return wb, first
+            append(ws, [None if v == "" else str(v) if isinstance(v, CellNote) else v
+                        for v in row], prefix=False)
+    return wb, first, notes
+
+
+def _values_for_formulas(wb: Any, grids: dict[str, list[list[Any]]]) -> int:
+    """Put in every formula cell the value Excel saved for it (as calamine read it), and
+    neutralise text a spreadsheet would run (:func:`as_text`); return how many cells were
+    formulas."""
+    replaced = 0
+    for ws in wb.worksheets:
+        rows = grids.get(ws.title, [])
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    as_text(cell, prefix=False)
+                    continue
+                r, c = cell.row - 1, cell.column - 1
+                value = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+                cell.value = None if value == "" else (
+                    str(value) if isinstance(value, CellNote) else value)
+                as_text(cell, prefix=False)
+                replaced += 1
+    return replaced
+
+
+def _extent(path: Path, findings: pl.DataFrame, unit: str | None,
+            period: str | None) -> dict[str, int]:
+    """Sheet → how many rows of it a copy keeps: to the last row a criterion or a finding
+    points at, and the signature block below it."""
+    sources = findings["source"].to_list()
+    try:
+        sources += read_table(path, unit=unit, period=period).observations["source"].to_list()
+    except SourceError:
+        pass
+    last: dict[str, int] = {}
+    for text in sources:
+        at = Source.parse(text or "")
+        row = re.sub(r"\D", "", at.cell)
+        if row:
+            last[at.sheet] = max(last.get(at.sheet, 0), int(row) + _BELOW)
+    return last
 
 
 def annotate(path: str | Path, out: str | Path | None = None, unit: str | None = None,
@@ -73,7 +142,7 @@ def annotate(path: str | Path, out: str | Path | None = None, unit: str | None =
     if findings is None:
         table = read_table(path, unit=unit, period=period)
         findings = check(table.observations, table.findings)
-    wb, csv_sheet = _workbook(path)
+    wb, csv_sheet, notes = _workbook(path, lambda: _extent(path, findings, unit, period))
     default_sheet = csv_sheet or wb.sheetnames[0]
     marked: dict[tuple[str, str], list[dict]] = {}
     for row in findings.iter_rows(named=True):
@@ -91,10 +160,12 @@ def annotate(path: str | Path, out: str | Path | None = None, unit: str | None =
         comment.width, comment.height = 420, 160 + 60 * len(rows)
         target.comment = comment
     ws = wb.create_sheet(SUMMARY_SHEET, 0)
-    ws.append([f"Kết quả kiểm tra tệp {path.name}"])
+    append(ws, [f"Kết quả kiểm tra tệp {path.name}"])
     ws["A1"].font = Font(bold=True, size=13)
     if findings["synthetic"].any():
-        ws.append([f"{SYNTHETIC_TITLE} — không phải số liệu thật"])
+        append(ws, [f"{SYNTHETIC_TITLE} — không phải số liệu thật"])
+    for note in notes:
+        append(ws, [note])
     ws.append(["Ô có màu đỏ: lỗi (không thể đúng); vàng: cần xem lại; xanh: thông tin "
                "(ví dụ chưa đạt chỉ tiêu). Xem ghi chú (comment) ở từng ô để biết cách sửa."])
     ws.append([])
@@ -104,9 +175,9 @@ def annotate(path: str | Path, out: str | Path | None = None, unit: str | None =
         ws.cell(ws.max_row, c).font = Font(bold=True)
     for row in findings.iter_rows(named=True):
         where = _target(row["source"] or "", default_sheet)
-        ws.append([SEVERITY_VI[row["severity"]], row["rule"], row["indicator"],
-                   PHASE_VI.get(row["phase"], row["phase"]), row["message"], row["fix"],
-                   f"{where[0]}!{where[1]}" if where else (row["source"] or "")])
+        append(ws, [SEVERITY_VI[row["severity"]], row["rule"], row["indicator"],
+                    PHASE_VI.get(row["phase"], row["phase"]), row["message"], row["fix"],
+                    f"{where[0]}!{where[1]}" if where else (row["source"] or "")])
         ws.cell(ws.max_row, 1).fill = PatternFill("solid",
                                                   fgColor=FILLS.get(row["severity"], "FFFFFF"))
         for c in (5, 6):
@@ -118,7 +189,7 @@ def annotate(path: str | Path, out: str | Path | None = None, unit: str | None =
     wb.active = 0
     folder = Path(out) if out else _default_out(path)
     folder.mkdir(parents=True, exist_ok=True)
-    target_path = folder / f"{path.stem}-kiem-tra.xlsx"
+    target_path = folder / fitted_name(path.stem, "-kiem-tra.xlsx")
     if target_path.resolve() == path.resolve():
         raise SourceError("tệp ghi ra trùng tệp gốc", path.name)
     wb.save(target_path)

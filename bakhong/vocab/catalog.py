@@ -106,14 +106,20 @@ class Catalog:
                        extra + self.overrides)
 
     @cached_property
-    def _matcher(self) -> tuple[tuple[tuple[str, str, tuple[str, ...]], ...], dict]:
-        """(code, folded phrase, its words) of every label and alias; a cache of matches."""
+    def _matcher(self) -> tuple[tuple[tuple[str, str, tuple[str, ...]], ...],
+                                dict[str, tuple[int, ...]], dict]:
+        """(code, folded phrase, its words) of every label and alias; the phrases each word
+        is in; a cache of matches."""
         phrases = tuple(
             (i.code, phrase, tuple(phrase.split()))
             for i in self.indicators
             for phrase in (_folded(i.label), *(_folded(a) for a in i.aliases))
         )
-        return phrases, {}
+        index: dict[str, set[int]] = {}
+        for n, (_, _, tokens) in enumerate(phrases):
+            for token in tokens:
+                index.setdefault(token, set()).add(n)
+        return phrases, {w: tuple(sorted(ns)) for w, ns in index.items()}, {}
 
     def match_label(self, text: str) -> tuple[str | None, float]:
         """The indicator a row label or sentence names, and a score from 0 to 100 (it
@@ -130,12 +136,15 @@ def _match_label(catalog: Catalog, folded: str) -> tuple[str | None, float]:
     """
     from rapidfuzz import fuzz
 
-    phrases, cache = catalog._matcher
+    phrases, index, cache = catalog._matcher
     if folded in cache:
         return cache[folded]
+    if len(cache) > 1 << 14:
+        cache.clear()
     words = set(folded.split())
+    candidates = sorted({n for w in words for n in index.get(w, ())})
     best: tuple[float, int, float, str | None] = (0.0, 0, 0.0, None)
-    for code, phrase, tokens in phrases if words else ():
+    for code, phrase, tokens in (phrases[n] for n in candidates):
         coverage = 100.0 * sum(t in words for t in tokens) / len(tokens)
         if coverage < best[0]:
             continue

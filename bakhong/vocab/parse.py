@@ -61,19 +61,21 @@ _FOLD_JUNK = re.compile(r"[^\w%/.,<>=≥≤+-]+")
 _SPACES = re.compile(r"\s+")
 
 
+#: a no-break, thin or figure space between two digits groups thousands ("72\u00a0599")
+_DIGIT_SPACE = re.compile(r"(?<=\d)[\u00a0\u2007\u2009\u202f](?=\d)")
+
+
 def visible(text: str) -> str:
-    """Text without the characters that show nothing (zero-width, direction marks) and with
-    every other kind of space as " ": "4\u200b5,75%" is "45,75%"."""
-    return text.translate(_INVISIBLE)
+    """Text without the characters that show nothing (zero-width, direction marks), digits
+    on either side of a no-break space joined, every other kind of space as " ":
+    "4\u200b5,75%" is "45,75%", "72\u00a0599" is "72599"."""
+    return _DIGIT_SPACE.sub("", text).translate(_INVISIBLE)
 
 
 def nfc(text: str) -> str:
-    """NFC-normalised text with surrounding whitespace and invisible characters removed (Mac
-    files are NFD)."""
-    return unicodedata.normalize("NFC", text.translate(_INVISIBLE)).strip()
-
-
-_FORMULA_START = re.compile(r"^(?:[\s\u00a0\u200b\ufeff]*[=+\-@]|[\t\r\n])")
+    """NFC-normalised :func:`visible` text with surrounding whitespace removed (Mac files
+    are NFD)."""
+    return unicodedata.normalize("NFC", visible(text)).strip()
 
 
 class CellNote(str):
@@ -81,19 +83,6 @@ class CellNote(str):
     #DIV/0!", "ô công thức chưa có giá trị lưu"): the text is that reason, never a figure."""
 
     __slots__ = ()
-
-
-def spreadsheet_text(value: object) -> object:
-    """A value as a spreadsheet must be given it so that nothing in it runs: text beginning
-    with = + - @, a tab or a carriage return is prefixed with "'" (OWASP, CSV injection);
-    numbers, dates, booleans and None are returned as they are.
-
-    >>> spreadsheet_text("=HYPERLINK(1)"), spreadsheet_text(-0.5), spreadsheet_text("Thôn 1")
-    ("'=HYPERLINK(1)", -0.5, 'Thôn 1')
-    """
-    if isinstance(value, str) and _FORMULA_START.match(value):
-        return "'" + value
-    return value
 
 
 def fold(text: str) -> str:

@@ -20,6 +20,7 @@ from ...errors import UsageError
 from ...vocab.catalog import Catalog, load_catalog
 from ...vocab.rules import SEVERITIES, SEVERITY_VI
 from ...vocab.units import parent_code
+from ..sheets import csv_safe
 from ._data import (
     PHASE_LABEL,
     PHASE_SLUG,
@@ -268,8 +269,10 @@ class Explorer:
             "csv": folder / f"{stem}.csv", "findings_csv": folder / f"{stem}-phat-hien.csv",
             "xlsx": folder / f"{stem}.xlsx", "html": folder / f"{stem}.html",
         }
-        wide_table(rows, s.phase).write_csv(paths["csv"], separator=";", include_bom=True)
-        findings_table(found).write_csv(paths["findings_csv"], separator=";", include_bom=True)
+        csv_safe(wide_table(rows, s.phase)).write_csv(paths["csv"], separator=";",
+                                                      include_bom=True)
+        csv_safe(findings_table(found)).write_csv(paths["findings_csv"], separator=";",
+                                                  include_bom=True)
         _write_xlsx(paths["xlsx"], rows, findings_table(found), s, self.data.origin)
         _write_html(paths["html"], self.figure, self.header.value, self.findings_box.value)
         return paths

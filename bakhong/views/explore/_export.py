@@ -14,6 +14,7 @@ import polars as pl
 from ... import config
 from ...contract import SYNTHETIC_TITLE
 from ...errors import UsageError
+from ..sheets import append
 from ._data import PHASE_LABEL, Selection
 
 
@@ -44,27 +45,27 @@ def _write_xlsx(path: Path, rows: pl.DataFrame, findings: pl.DataFrame, selectio
     headers = ["Mã đơn vị", "Đơn vị", "Kỳ", "Mã chỉ tiêu", "Chỉ tiêu", "Chỉ tiêu giao",
                "Trước triển khai", "Sau triển khai", "Thay đổi (điểm %)", "Đạt chỉ tiêu",
                "Ô nguồn (trước)", "Ô nguồn (sau)", "Dữ liệu"]
-    ws.append(headers)
+    append(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     label = {True: "Đạt", False: "Chưa đạt", None: "Không xác định"}
     for r in rows.iter_rows(named=True):
         attained = r[f"attained_{selection.phase}"]
-        ws.append([r["unit_code"], r["unit_name"], r["period"], r["indicator"], r["short"],
-                   r["target"], r["before"], r["after"],
-                   None if r["change"] is None else round(r["change"] * 100, 2),
-                   label[attained] if r["target"] is not None else "—",
-                   r["before_source"], r["after_source"],
-                   SYNTHETIC_TITLE if r["synthetic"] else "thật"])
+        append(ws, [r["unit_code"], r["unit_name"], r["period"], r["indicator"], r["short"],
+                    r["target"], r["before"], r["after"],
+                    None if r["change"] is None else round(r["change"] * 100, 2),
+                    label[attained] if r["target"] is not None else "—",
+                    r["before_source"], r["after_source"],
+                    SYNTHETIC_TITLE if r["synthetic"] else "thật"])
     for row in ws.iter_rows(min_row=2, min_col=6, max_col=8):
         for cell in row:
             cell.number_format = "0.00%"
     sheet = wb.create_sheet("Phát hiện")
-    sheet.append(findings.columns)
+    append(sheet, findings.columns)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for values in findings.iter_rows():
-        sheet.append(list(values))
+        append(sheet, values)
     about = wb.create_sheet("Lựa chọn")
     synthetic = bool(rows["synthetic"].any()) if not rows.is_empty() else False
     for key, value in (("Kỳ", selection.period), ("Chỉ tiêu", selection.indicator),
@@ -73,7 +74,7 @@ def _write_xlsx(path: Path, rows: pl.DataFrame, findings: pl.DataFrame, selectio
                        ("Nguồn số liệu", origin),
                        ("Dữ liệu mô phỏng", f"CÓ — {SYNTHETIC_TITLE}, không phải số liệu thật"
                         if synthetic else "không")):
-        about.append([key, value])
+        append(about, [key, value])
     if synthetic:
         wb.properties.keywords = SYNTHETIC_TITLE
     wb.save(path)
