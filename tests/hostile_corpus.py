@@ -10,6 +10,7 @@ Nothing here is a real district's figure: the tables are the clean template of
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -136,8 +137,6 @@ def error_cells(folder: Path) -> Path:
     wb.save(path)
 
     def patch(xml: str) -> str:
-        import re
-
         for ref, body in zip(refs, ['t="e"><f>1/0</f><v>#DIV/0!</v>',
                                     't="e"><f>#REF!/2</f><v>#REF!</v>',
                                     '><f>SUM(C10:C12)</f>'], strict=True):
@@ -153,24 +152,36 @@ def error_cells(folder: Path) -> Path:
     return path
 
 
-def far_cell(folder: Path, ref: str = "XFD1048576") -> Path:
-    """One character typed in the sheet's very last cell."""
-    path = write(folder / f"386-ba-thuoc-o-xa-{ref.lower()}-2024.xlsx", document())
+def far_cell(folder: Path, ref: str = "XFD1048576", how: str = "typed") -> Path:
+    """The sheet reaching its very last cell: one character typed there (``typed``), only
+    a format given to it (``styled``), a sheet beside the table's holding it
+    (``other_sheet``), or the sheet's stated dimension claiming it (``dimension``)."""
+    from openpyxl.styles import Font
+
+    path = write(folder / f"386-ba-thuoc-o-xa-{how}-{ref.lower()}-2024.xlsx", document())
     wb = load_workbook(path)
-    wb.active[ref] = "x"
+    if how == "typed":
+        wb.active[ref] = "x"
+    elif how == "styled":
+        wb.active[ref].font = Font(bold=True)
+    elif how == "other_sheet":
+        wb.create_sheet("Phu luc")[ref] = "y"
     wb.save(path)
+    if how == "dimension":
+        _patch_sheet(path, lambda xml: re.sub(r'<dimension ref="[^"]*"/>',
+                                              f'<dimension ref="A1:{ref}"/>', xml))
     return path
 
 
-def hidden_sheet_first(folder: Path) -> Path:
-    """A hidden sheet holding an old draft comes before the visible one."""
-    path = write(folder / "386-ba-thuoc-an-2024.xlsx", document(TC07={"after": "92%"}))
+def hidden_sheet_first(folder: Path, state: str = "hidden") -> Path:
+    """A hidden (or "very hidden") sheet holding an old draft comes before the visible one."""
+    path = write(folder / f"386-ba-thuoc-an-{state}-2024.xlsx", document(TC07={"after": "92%"}))
     draft = write(folder / "_draft.xlsx", document(TC07={"after": "11%"}))
     wb, old = load_workbook(path), load_workbook(draft).active
     hidden = wb.create_sheet("Nhap cu", 0)
     for row in old.iter_rows(values_only=True):
         hidden.append(row)
-    hidden.sheet_state = "hidden"
+    hidden.sheet_state = state
     wb.active = 1
     wb.save(path)
     draft.unlink()
@@ -189,32 +200,40 @@ def only_hidden_table(folder: Path) -> Path:
     return path
 
 
-def date_in_rate(folder: Path) -> Path:
-    """A rate cell Excel turned into a date (20/4 typed for 20,4)."""
+def date_in_rate(folder: Path, as_text: bool = False) -> Path:
+    """A rate cell Excel turned into a date (20/4 typed for 20,4), or a date typed as text."""
     import datetime
 
-    path = write(folder / "386-ba-thuoc-ngay-2024.xlsx", document())
+    path = write(folder / f"386-ba-thuoc-ngay{'-chu' if as_text else ''}-2024.xlsx",
+                 document())
     wb = load_workbook(path)
     ref = _after_cell(path, "thanh toán tại ngân hàng")  # TC07
-    wb.active[ref] = datetime.datetime(2024, 4, 20)
-    wb.active[ref].number_format = "dd/mm/yyyy"
+    if as_text:
+        wb.active[ref] = "20/4/2024"
+    else:
+        wb.active[ref] = datetime.datetime(2024, 4, 20)
+        wb.active[ref].number_format = "dd/mm/yyyy"
     wb.save(path)
     return path
 
 
-def merged_result_header(folder: Path) -> Path:
-    """One header "Kết quả (Trước / Sau triển khai)" merged across both result columns, with
-    no second header row naming them."""
-    path = write(folder / "386-ba-thuoc-gop-2024.xlsx", document(),
-                 Layout(two_row_header=False))
+def merged_result_header(folder: Path, header: str = "Kết quả (Trước / Sau triển khai)",
+                         swapped: bool = False) -> Path:
+    """One header naming both result columns merged across them, with no second header row;
+    ``swapped``: the "after" column comes first, as the header says."""
+    columns = ("stt", "label", "target", "after", "before", "evidence") if swapped else \
+        ("stt", "label", "target", "before", "after", "evidence")
+    path = write(folder / f"386-ba-thuoc-gop{'-dao' if swapped else ''}-2024.xlsx",
+                 document(), Layout(columns=columns, two_row_header=False))
+    header_text = header
     wb = load_workbook(path)
     sheet = wb.active
     header = next(r for r in sheet.iter_rows() if any(c.value == "Sau triển khai" for c in r))
-    before = next(c for c in header if c.value == "Trước triển khai")
-    after = next(c for c in header if c.value == "Sau triển khai")
-    before.value = "Kết quả (Trước / Sau triển khai)"
-    after.value = None
-    sheet.merge_cells(f"{before.coordinate}:{after.coordinate}")
+    first, second = sorted((c for c in header if c.value in ("Trước triển khai",
+                                                            "Sau triển khai")),
+                           key=lambda c: c.column)
+    first.value, second.value = header_text, None
+    sheet.merge_cells(f"{first.coordinate}:{second.coordinate}")
     wb.save(path)
     return path
 

@@ -82,8 +82,16 @@ def test_a_cell_typed_at_the_edge_of_the_sheet_is_read_in_part_and_said(tmp_path
         assert "partly_read" in rules and ref[-7:] in _messages(table)
 
 
-def test_a_hidden_sheet_is_not_read_before_the_visible_one(tmp_path):
-    table = read_table(hc.hidden_sheet_first(tmp_path))
+@pytest.mark.parametrize("how", ["styled", "other_sheet", "dimension"])
+def test_a_sheet_claiming_the_last_cell_otherwise_is_read_whole(tmp_path, how):
+    table = read_table(hc.far_cell(tmp_path, how=how))
+    assert len([v for v in _after(table).values() if v is not None]) == 19
+    assert set(_rules(table)) <= {"partly_read"}
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_sheet_is_not_read_before_the_visible_one(tmp_path, state):
+    table = read_table(hc.hidden_sheet_first(tmp_path, state))
     assert _after(table)["TC07"] == pytest.approx(0.92)   # the hidden draft says 11%
     assert "partly_read" not in _rules(table)
 
@@ -94,19 +102,25 @@ def test_a_table_only_on_a_hidden_sheet_is_read_and_said(tmp_path):
     assert "partly_read" in _rules(table) and "ẩn" in _messages(table)
 
 
-def test_a_date_in_a_rate_cell_is_a_finding_not_a_figure(tmp_path):
-    table = read_table(hc.date_in_rate(tmp_path))
+@pytest.mark.parametrize("as_text", [False, True])
+def test_a_date_in_a_rate_cell_is_a_finding_not_a_figure(tmp_path, as_text):
+    table = read_table(hc.date_in_rate(tmp_path, as_text))
     assert _after(table)["TC07"] is None
-    assert "TC07" in _rules(table)["unparseable"]
-    assert "ngày" in _messages(table) and "2.024" not in _messages(table)
+    rules = _rules(table)
+    assert "TC07" in rules["unparseable"] and "ratio_over_100" not in rules
+    assert ("ngày" in _messages(table) or "20/4/2024" in _messages(table))
+    assert "2.024" not in _messages(table) and "500" not in _messages(table)
 
 
-def test_a_header_merged_across_both_result_columns_is_split_back(tmp_path):
-    table = read_table(hc.merged_result_header(tmp_path))
+@pytest.mark.parametrize(("header", "swapped"), [
+    ("Kết quả (Trước / Sau triển khai)", False), ("Trước và sau khi triển khai", False),
+    ("KẾT QUẢ THỰC HIỆN TRƯỚC - SAU", False), ("Kết quả sau / trước triển khai", True)])
+def test_a_header_merged_across_both_result_columns_is_split_back(tmp_path, header, swapped):
+    table = read_table(hc.merged_result_header(tmp_path, header, swapped))
     after = _after(table)
     assert len(after) == 19 and after["TC07"] == pytest.approx(0.92)
     before = table.observations.filter(phase="before")["value"]
-    assert before.len() == 19 and before.to_list()[0] == pytest.approx(0.3)
+    assert before.len() == 19 and before.to_list() == [pytest.approx(0.3)] * 19
 
 
 def test_a_list_pasted_below_the_table_is_not_read_as_criteria(tmp_path):

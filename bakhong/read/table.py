@@ -132,9 +132,12 @@ def _find_layout(rows: Sequence[Sequence[Any]]) -> _Layout | None:
         for c, header in enumerate(headers):
             kind = _classify(header)
             if _BOTH.search(fold_words(header)) and c + 1 < width and not headers[c + 1].strip():
-                # "Kết quả (Trước / Sau triển khai)" merged over both result columns
-                columns.setdefault("before", c)
-                columns.setdefault("after", c + 1)
+                # "Kết quả (Trước / Sau triển khai)" merged over both result columns, in the
+                # order the header names them
+                first, second = ("after", "before") if re.match(
+                    r".*?\bsau\b.*\btruoc\b", fold_words(header)) else ("before", "after")
+                columns.setdefault(first, c)
+                columns.setdefault(second, c + 1)
                 continue
             if kind and kind not in columns:
                 columns[kind] = c

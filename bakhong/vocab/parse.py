@@ -237,11 +237,18 @@ def _signed(text: str, start: int, x: float) -> float:
     return -x if m and begin + m.end() == start else x
 
 
+#: a day, month and year: 20/4/2024, 20-04-24, 2024-04-20
+_DATE = re.compile(r"(?<![\d.,/])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})"
+                   r"(?![\d.,/%])")
+
+
 @lru_cache(maxsize=1 << 16)
 def _parse_text(cell: str) -> Parsed:
     text = nfc(cell)
     if not text or text in {"-", "—", "–", "x", "X", "…", "..."}:
         return MISSING
+    if "%" not in text and _DATE.search(text):  # "20/4/2024": a date, not 20/4 = 500%
+        return UNPARSEABLE
     body = _BRACKETS.sub(" ", text)
     qualifier = qualifier_of(body)
     numerator = denominator = None
