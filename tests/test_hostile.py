@@ -240,3 +240,38 @@ def test_explorer_exports_hold_no_formula_from_a_districts_file(tmp_path):
         assert risky == [], key
     assert "'=1+2 nga son 2024.csv!" in paths["csv"].read_text(encoding="utf-8-sig")
     assert _formulas(paths["xlsx"]) == 0 and _live_texts(paths["xlsx"]) == []
+
+
+def test_no_hostile_table_reaches_the_last_resort(tmp_path):
+    for name, build in hc.TABLES.items():
+        (tmp_path / name).mkdir()
+        build(tmp_path / name)
+    read, broken = 0, []
+    for path in sorted(tmp_path.rglob("*.*")):   # one by one: they are all one unit's
+        observations, findings, _ = read_tables([path])
+        assert not [f for f in findings if "không mong đợi" in f.message], path.name
+        read += observations.height > 0
+        broken += [f.source for f in findings if f.rule == "load_error"]
+    assert sorted(broken) == ["386-ba-thuoc-cat-2024.xlsx", "386-ba-thuoc-html-2024.xlsx"]
+    assert read == len(hc.TABLES) - 1           # every other builder's file gave figures
+
+
+def test_an_error_of_no_known_kind_is_the_files_load_error_and_the_others_go_on(
+        tmp_path, monkeypatch):
+    from bakhong.read import discover
+
+    good = hc.signed_rates(tmp_path)
+    bad = write(tmp_path / "382-sam-son-2024.xlsx", hc.document(unit="UBND thành phố Sầm Sơn"))
+    real = discover.read_source
+
+    def failing(path, **kwargs):
+        if Path(path) == bad:
+            raise KeyError("a reader's own bug")
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(discover, "read_source", failing)
+    observations, findings, _ = read_tables([good, bad])
+    assert set(observations["unit_code"]) == {"386"}
+    error = next(f for f in findings if f.rule == "load_error")
+    assert error.source == bad.name and "không mong đợi" in error.message
+    assert "a reader's own bug" not in error.message
