@@ -7,6 +7,7 @@ required: without it these tests fail, they never skip.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -16,7 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_province
+from conftest import ROOT, document, write_province
+
+from bakhong.synth.template import write
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +45,11 @@ def chromium() -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, chromium):
     home = write_province(tmp_path_factory.mktemp("pdf-province"), districts=2)
+    # Bỉm Sơn's table, synthetic, with more data problems than a report shows unfolded
+    broken = {"TC07": {"after": "120%"}, "TC08": {"after": "-5%"}, "TC09": {"after": "chưa có"},
+              "TC10": {"after": "20/4/2024"}, "TC11": {"after": "135%"}}
+    write(home / "data" / "raw" / "synthetic" / "381-bim-son-2024.xlsx",
+          dataclasses.replace(document("UBND thị xã Bỉm Sơn", **broken), synthetic=True))
     ingest = _bakhong("ingest", str(home / "data" / "raw"), "--out",
                       str(home / "data" / "processed"), cwd=home)
     assert ingest.returncode == 0, ingest.stderr
@@ -122,6 +130,20 @@ def test_every_page_of_a_synthetic_report_says_so(built):
     assert all(SYNTHETIC in text for text in _pages(built["out"] / "overview.pdf"))
     real = _pages(built["out"] / built["units"]["396"]["pdf"])
     assert not any(SYNTHETIC in text for text in real)
+
+
+def test_the_pdf_lists_every_problem_and_says_where_the_folded_detail_is(built):
+    listed = 0
+    for code in UNITS:
+        entry = built["units"][code]
+        page = (built["out"] / entry["html"]).read_text(encoding="utf-8")
+        text = re.sub(r"\s+", " ", " ".join(_pages(built["out"] / entry["pdf"])))
+        fixes = page.count('<p class="fix">Cần làm:')
+        assert text.count("Cần làm:") >= fixes, code     # the folded rest printed too
+        listed += fixes
+        assert "Chi tiết cho cán bộ số liệu" not in text   # the analyst's detail stays out
+        assert "chi tiết có trong bản HTML" in text          # a folded section says so
+    assert "Xem thêm" in (built["out"] / built["units"]["381"]["html"]).read_text("utf-8")
 
 
 # --- the charts are drawn -----------------------------------------------------------

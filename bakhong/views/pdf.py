@@ -60,7 +60,10 @@ _CHARTS_COUNT = """() => {
   return [plots.filter(p => p.querySelector('.main-svg')).length, plots.length];
 }"""
 
-_FONT = "font-family:'DejaVu Sans','Noto Sans',Arial,sans-serif;font-size:8pt;color:#52606d"
+#: what a printed report shows that the screen folds: the rest of the problems list
+OPEN_FOR_PRINT = ('document.querySelectorAll("details.print-open")'
+                  '.forEach(function(d){d.open=true;})')
+_FONT = "font-family:'Noto Sans','DejaVu Sans',Arial,sans-serif;font-size:8pt;color:#52606d"
 
 
 class PrinterUnavailable(BakhongError, RuntimeError):
@@ -231,6 +234,7 @@ async def _print_one(context, job: PrintJob, chart_timeout_s: float) -> Printed:
             return Printed(job.key, False, duration_s=time.perf_counter() - started,
                            error=f"biểu đồ chưa vẽ được sau {chart_timeout_s:g} giây "
                                  f"({drawn}/{total} biểu đồ): chưa in PDF")
+        await page.evaluate(f"(() => {{{OPEN_FOR_PRINT};}})()")
         await page.evaluate("document.fonts.ready.then(() => true)")
         data = await page.pdf(
             format="A4", print_background=True, display_header_footer=True,

@@ -30,6 +30,7 @@ from ..errors import BakhongError
 from ..vocab import units as units_mod
 from ..vocab.catalog import load_catalog
 from . import charts, summary, tables
+from .pdf import OPEN_FOR_PRINT
 
 PLOTLY_JS = PACKAGE_DATA.parent / "_vendor" / "plotly-cartesian.min.js"
 #: scatter and bar only: a unit's report has no heatmap, and is 0,3 MB lighter with this
@@ -493,6 +494,10 @@ document.documentElement.setAttribute("data-charts","drawn");}
 requestAnimationFrame(function(){setTimeout(wait,0);});})();</script>"""
 
 
+#: printed (by the browser, or by pdf.py), every problem is listed: the folded rest opens
+_PRINT = f'<script>addEventListener("beforeprint",function(){{{OPEN_FOR_PRINT};}});</script>'
+
+
 def page(title: str, body: str, charts_present: bool = True, footer: str = "") -> str:
     """A whole, offline HTML page: inline CSS, plotly.js inlined once (when charts exist),
     the lighter bundle when no chart is a heatmap. The text paints first: plotly.js and the
@@ -509,7 +514,7 @@ def page(title: str, body: str, charts_present: bool = True, footer: str = "") -
         '<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
-        f"<body>\n<main>\n{body}\n{footer}</main>\n{script}\n</body>\n</html>\n")
+        f"<body>\n<main>\n{body}\n{footer}</main>\n{_PRINT}\n{script}\n</body>\n</html>\n")
 
 
 def export_html(notebook: Any, title: str, footer: str = "") -> str:

@@ -191,13 +191,14 @@ def problems(findings: pl.DataFrame) -> str:
             f'<span class="sev {esc(r["severity"])}">{esc(SEVERITY_VI.get(r["severity"], ""))}'
             f'</span> <strong>{esc(name)}</strong><p>{esc(plain_words(r["message"]))}</p>'
             + (f'<p class="fix">Cần làm: {esc(r["fix"])}</p>' if r["fix"] else "")
-            + f'<details><summary>Chi tiết cho cán bộ số liệu</summary><p>{detail}</p>'
-            "</details></li>")
+            + '<details class="tech"><summary>Chi tiết cho cán bộ số liệu</summary>'
+            f"<p>{detail}</p></details></li>")
     if len(items) <= SHOWN_PROBLEMS:
         return f'<ol class="problems">{"".join(items)}</ol>'
     return (f'<ol class="problems">{"".join(items[:SHOWN_PROBLEMS])}</ol>'
-            f'<details class="more"><summary>Xem thêm {len(items) - SHOWN_PROBLEMS} vấn đề'
-            f'</summary><ol class="problems" start="{SHOWN_PROBLEMS + 1}">'
+            '<details class="more print-open">'
+            f'<summary>Xem thêm {len(items) - SHOWN_PROBLEMS} vấn đề</summary>'
+            f'<ol class="problems" start="{SHOWN_PROBLEMS + 1}">'
             f'{"".join(items[SHOWN_PROBLEMS:])}</ol></details>')
 
 
