@@ -278,7 +278,7 @@ def test_a_question_with_co_khong_in_its_header_is_one_column(tmp_path):
 
 def test_a_districts_report_shows_its_survey_rejects(tmp_path):
     from bakhong.ingest import ingest
-    from bakhong.views import report, tables
+    from bakhong.views import report, summary
 
     raw = tmp_path / "raw"
     _province(raw / "tables")
@@ -295,7 +295,7 @@ def test_a_districts_report_shows_its_survey_rejects(tmp_path):
     assert reject["rule"] == "unparseable" and reject["source"] == "nga-lien-2024.csv!H4"
     assert "1 dòng có ô không đọc được ở cột H “Điện thoại thông minh” (dòng 4)" in \
         reject["message"]
-    assert "không được tính vào chỉ tiêu" in tables.findings(nga_son.findings)
+    assert "không được tính vào chỉ tiêu" in summary.problems(nga_son.findings)
     other = report.district("386", "2024", data_dir=tmp_path / "processed")
     assert other.findings.filter(pl.col("source").str.starts_with("nga-lien")).is_empty()
 

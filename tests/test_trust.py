@@ -117,12 +117,12 @@ def test_fewer_than_three_real_units_are_not_ranked(tmp_path, monkeypatch):
 
 def test_a_verdict_on_a_wrong_figure_carries_its_doubt():
     from bakhong import indicators
-    from bakhong.views import tables
+    from bakhong.views import summary
 
     table = indicators.wide(read_source(THUONG_XUAN).observations)
-    html = tables.criteria(table.filter(indicator="TC08"), flagged={"TC08"})
+    html = summary.criteria_compact(table.filter(indicator="TC08"), {"TC08": "error"})
     assert "Đạt — số liệu chưa tin cậy" in html and ">Đạt<" not in html
-    plain = tables.criteria(table.filter(indicator="TC07"))
+    plain = summary.criteria_compact(table.filter(indicator="TC07"), {})
     assert ">Đạt<" in plain and "chưa tin cậy" not in plain
 
 

@@ -80,10 +80,6 @@ def _status(attained: bool | None, target: float | None, doubtful: bool = False)
     return f'<span class="badge {cls}">{esc(text)}</span>'
 
 
-def _shown(row: dict, phase: str) -> str:
-    return esc(value_text(row[phase], row[f"{phase}_qualifier"], row[f"{phase}_raw"]))
-
-
 def headline(table: pl.DataFrame) -> str:
     """K1–K3 before → after, with the change in points, as cards."""
     catalog = load_catalog()
@@ -109,36 +105,6 @@ def headline(table: pl.DataFrame) -> str:
 _FLAG_TEXT = {"error": "Số liệu có lỗi", "warning": "Số liệu cần xem lại"}
 
 
-def criteria(table: pl.DataFrame,
-             flagged: dict[str, str] | set[str] | frozenset[str] = frozenset()) -> str:
-    """The 16 criteria: target, before, after, change, attained — grouped. A criterion in
-    ``flagged`` (code → "error" or "warning": a finding doubts its figure) says so beside
-    its status, and its verdict carries the doubt."""
-    flagged = flagged if isinstance(flagged, dict) else dict.fromkeys(flagged, "error")
-    catalog = load_catalog()
-    head = ["STT", "Tiêu chí", "Chỉ tiêu giao", "Trước triển khai", "Sau triển khai",
-            "Thay đổi", "Đánh giá"]
-    parts = []
-    for group in ("government", "people"):
-        rows = []
-        for r in table.filter(pl.col("group") == group).iter_rows(named=True):
-            number = catalog[r["indicator"]].number
-            rows.append([
-                esc(number), esc(r["short"]),
-                esc(format_percent(r["target"], qualifier=r["target_qualifier"] or "≥")
-                    if r["target"] is not None else "—"),
-                _shown(r, "before"), _shown(r, "after"),
-                esc(change_text(r["change"], r["after_qualifier"])),
-                _status(r["attained"], r["target"], doubtful=r["indicator"] in flagged)
-                + (f'<br><span class="flag">{_FLAG_TEXT[flagged[r["indicator"]]]} — xem mục '
-                   '“Những vấn đề trong số liệu”</span>' if r["indicator"] in flagged else ""),
-            ])
-        if rows:
-            parts.append(_table(head, rows, "criteria", catalog.groups[group],
-                                numeric=(2, 3, 4, 5)))
-    return "".join(parts)
-
-
 def standing(ranks: pl.DataFrame, unit_code: str) -> str:
     """The unit's rank per criterion among all units with a value."""
     catalog = load_catalog()
@@ -157,26 +123,6 @@ def standing(ranks: pl.DataFrame, unit_code: str) -> str:
         return '<p class="note">Chưa có số liệu để so sánh với các đơn vị khác.</p>'
     return _table(["Tiêu chí", "Sau triển khai", "Xếp hạng", "Trung vị các đơn vị",
                    "Cao nhất"], rows, "standing", numeric=(1, 2, 3, 4))
-
-
-def findings(frame: pl.DataFrame) -> str:
-    """The data problems: what, which cell, what to fix."""
-    if frame.is_empty():
-        return '<p class="note ok">Không phát hiện vấn đề nào trong số liệu của đơn vị.</p>'
-    catalog = load_catalog()
-    rows = []
-    for r in frame.iter_rows(named=True):
-        code = r["indicator"] or ""
-        number = catalog[code].number if code in catalog else None
-        crit = f"{number}. {catalog[code].short}" if number else (
-            catalog[code].short if code in catalog else (code or "—"))
-        rows.append([
-            f'<span class="sev {esc(r["severity"])}">{esc(SEVERITY_VI.get(r["severity"], ""))}'
-            "</span>",
-            esc(crit), esc(r["message"]), esc(where(r["source"])), esc(r["fix"]),
-        ])
-    return _table(["Mức độ", "Tiêu chí", "Vấn đề", "Vị trí", "Cách khắc phục"], rows,
-                  "findings")
 
 
 def findings_by_rule(frame: pl.DataFrame) -> str:
