@@ -4,6 +4,9 @@ counts or targets), each value's qualifier and phase, and the indicator its word
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -36,6 +39,11 @@ the hien cung dong thoi trong do nhu sau ban bo doi cap
 """.split())
 
 
+#: How far (characters) the words around a value are looked at: a sentence's worth, so that
+#: the work per value is bounded whatever the length of the clause.
+_WINDOW = 400
+
+
 @dataclass
 class _Value:
     start: int
@@ -53,7 +61,7 @@ def _is_date_or_count(clause: str, m: re.Match[str]) -> bool:
     if 1900 <= y <= 2100 and x <= 12:          # "11/2024"
         return True
     if x <= 31 and y <= 12 and "." not in a + b and "," not in a + b and \
-            re.match(r"^/\d", clause[m.end():]):  # "26/8/2024"
+            re.match(r"^/\d", clause[m.end():m.end() + 2]):  # "26/8/2024"
         return True
     before = fold_words(clause[max(0, m.start() - 12):m.start()])
     if re.search(r"\b(ngay|so|thang)$", before):
@@ -62,25 +70,32 @@ def _is_date_or_count(clause: str, m: re.Match[str]) -> bool:
 
 
 def _values(clause: str) -> list[_Value]:
+    """The values of a clause, in order; each looked at through bounded windows, so that a
+    clause of many values (a table pasted as one line) is read in linear time."""
     found: list[_Value] = []
     taken: list[tuple[int, int]] = []
     for m in _RATIO.finditer(clause):
         if _is_date_or_count(clause, m):
             continue
         start = m.start()
-        prefix = re.search(r"=\s*$", clause[:start])
-        if prefix:
-            start = prefix.start()
+        before = start
+        while before > 0 and clause[before - 1].isspace():
+            before -= 1
+        if before > 0 and clause[before - 1] == "=":  # "= 72599/33216"
+            start = before - 1
         end = m.end()
         text = clause[start:end]
-        stated = _AFTER_RATIO.match(clause[end:])
+        stated = _AFTER_RATIO.match(clause[end:end + _WINDOW])
         if stated and not _RATIO.search(clause[end:end + stated.end()]):
             text = f"{m.group(1)}/{m.group(2)} = {stated.group(1)}%"
             end = end + stated.end()
         found.append(_Value(start, end, text, "ratio"))
         taken.append((m.start(), end))
+    starts = [a for a, _ in taken]
+    reach = list(itertools.accumulate((b for _, b in taken), max))
     for m in _PERCENT.finditer(clause):
-        if any(a <= m.start() < b for a, b in taken):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.start() < reach[i]:  # inside a ratio ("= 45,75%")
             continue
         found.append(_Value(m.start(), m.end(), m.group(0), "percent"))
     return sorted(found, key=lambda v: v.start)
@@ -92,7 +107,8 @@ _TRO_LEN = re.compile(r"^\s*tr\w{0,2}\s*[1li|]\s*en\b")
 
 def _qualified(clause: str, value: _Value) -> tuple[Parsed, str]:
     """The value parsed with the qualifier its neighbouring words give it."""
-    lead = fold_words(re.split(r"[:,;(]", clause[:value.start])[-1])
+    lead = fold_words(re.split(r"[:,;(]", clause[max(0, value.start - _WINDOW):
+                                                 value.start])[-1])
     words = lead.split()[-3:]
     tail = " ".join(words)
     after = fold_words(clause[value.end:value.end + 14])
@@ -111,7 +127,7 @@ def _qualified(clause: str, value: _Value) -> tuple[Parsed, str]:
 
 
 def _is_target(clause: str, value: _Value) -> bool:
-    lead = fold_words(clause[:value.start])
+    lead = fold_words(clause[max(0, value.start - _WINDOW):value.start])
     if _TARGET_WORDS.search(lead):
         return True
     return bool(_FUTURE.search(lead))
@@ -141,31 +157,68 @@ def _content_words(text: str) -> list[str]:
 
 def _label_coverage(catalog: Catalog, code: str, text: str) -> float:
     words = set(fold_words(text).split())
-    tokens = fold_words(catalog[code].label).split()
+    tokens = _label_tokens(catalog[code].label)
     return sum(t in words for t in tokens) / len(tokens)
+
+
+@functools.lru_cache(maxsize=256)
+def _label_tokens(label: str) -> tuple[str, ...]:
+    return tuple(fold_words(label).split())
 
 
 def _most_specific(catalog: Catalog, folded: str) -> tuple[str | None, float]:
     """Like :meth:`Catalog.match_label`, but among the phrases present (≥ 80% of their
     words) the one that accounts for most words of the text wins: "thuê bao điện thoại thông
-    minh có phần mềm an toàn" is TC13, not TC06 because "có điện thoại thông minh" is whole."""
-    words = set(folded.split())
+    minh có phần mềm an toàn" is TC13, not TC06 because "có điện thoại thông minh" is whole.
+    The words found are counted per phrase in one pass over the text's words
+    (:func:`_word_phrases`); phrases are weighed in the catalog's order."""
+    phrases, per_word = _word_phrases(catalog)
+    hits: dict[int, int] = {}
+    for word in set(folded.split()):
+        for n, count in per_word.get(word, ()):
+            hits[n] = hits.get(n, 0) + count
     best: tuple[int, float, str | None] = (-99, 0.0, None)
-    for indicator in catalog.indicators:
-        for phrase in (indicator.label, *indicator.aliases):
-            tokens = fold_words(phrase).split()
-            hits = sum(t in words for t in tokens)
-            share = 100.0 * hits / len(tokens)
-            specific = hits - 2 * (len(tokens) - hits)  # a missing word costs two found
-            if share >= MATCH_SCORE and (specific, share) > best[:2]:
-                best = (specific, share, indicator.code)
+    for n in sorted(hits):
+        code, size = phrases[n]
+        found = hits[n]
+        share = 100.0 * found / size
+        specific = found - 2 * (size - found)  # a missing word costs two found
+        if share >= MATCH_SCORE and (specific, share) > best[:2]:
+            best = (specific, share, code)
     if best[2] is None:
         return catalog.match_label(folded)
     return best[2], best[1]
 
 
+def _word_phrases(catalog: Catalog) -> tuple[list[tuple[str, int]],
+                                             dict[str, tuple[tuple[int, int], ...]]]:
+    """(code, number of words) of each label and alias of the catalog, and per word the
+    phrases it is in with how many times — built once per catalog."""
+    phrases, _, cache = catalog._matcher
+    key = ("word phrases", "")
+    if key not in cache:
+        per_word: dict[str, list[tuple[int, int]]] = {}
+        for n, (_, _, tokens) in enumerate(phrases):
+            for word in dict.fromkeys(tokens):
+                per_word.setdefault(word, []).append((n, tokens.count(word)))
+        cache[key] = ([(code, len(tokens)) for code, _, tokens in phrases],
+                      {w: tuple(v) for w, v in per_word.items()})
+    return cache[key]
+
+
 def _match(catalog: Catalog, text: str) -> tuple[str | None, float]:
-    """(code, confidence) of the indicator a piece of text names, if any."""
+    """(code, confidence) of the indicator a piece of text names, if any. Kept in the
+    catalog's cache of matches: labels and headings come again and again in a report."""
+    cache = catalog._matcher[2]
+    key = ("clause", text)
+    if key not in cache:
+        if len(cache) > 1 << 15:
+            cache.clear()
+        cache[key] = _match_text(catalog, text)
+    return cache[key]
+
+
+def _match_text(catalog: Catalog, text: str) -> tuple[str | None, float]:
     folded = fold_words(text)
     if not folded:
         return None, 0.0
@@ -190,19 +243,26 @@ def _closest_spelling(catalog: Catalog, folded: str) -> str | None:
     from rapidfuzz import fuzz
 
     best: dict[str, float] = {}
-    for indicator in catalog.indicators:
-        for phrase in (indicator.label, *indicator.aliases):
-            tokens = fold_words(phrase)
-            if len(tokens) < 12:  # a short phrase fits inside too much text by chance
-                continue
-            score = fuzz.partial_ratio(tokens, folded)
-            best[indicator.code] = max(best.get(indicator.code, 0.0), score)
+    for code, phrase in _long_phrases(catalog):
+        # a score below the threshold less the margin changes nothing: not computed
+        score = fuzz.partial_ratio(phrase, folded, score_cutoff=OCR_SCORE - OCR_MARGIN)
+        best[code] = max(best.get(code, 0.0), score)
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
     if not ranked or ranked[0][1] < OCR_SCORE:
         return None
     if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < OCR_MARGIN:
         return None
     return ranked[0][0]
+
+
+def _long_phrases(catalog: Catalog) -> list[tuple[str, str]]:
+    """(code, folded phrase) of the labels and aliases of 12 characters or more (a short
+    phrase fits inside too much text by chance), folded once per catalog."""
+    phrases, _, cache = catalog._matcher
+    key = ("long phrases", "")
+    if key not in cache:
+        cache[key] = [(code, phrase) for code, phrase, _ in phrases if len(phrase) >= 12]
+    return cache[key]
 
 
 _HEADER_KIND = (

@@ -56,6 +56,7 @@ from ._clauses import (
     _match,
     _phase_marker,
     _qualified,
+    _Value,
     _values,
 )
 
@@ -93,6 +94,8 @@ class Narrative:
     review: list[Statement] = field(default_factory=list)
     #: the document as read, for the readers of its kind (plans, progress reports)
     blocks: list[_Block] = field(default_factory=list, repr=False)
+    #: what was left unread (a text longer than :data:`~bakhong.read._blocks.MAX_TEXT_BYTES`)
+    note: str = ""
 
     def primary(self) -> tuple[list[Statement], list[Statement]]:
         """(the chosen statement of each indicator and phase, the other statements = claims)."""
@@ -153,27 +156,26 @@ class _Reader:
             if block.cells is not None:
                 self._row(block)
                 continue
-            values = [v for c in self._clauses(block.text) for v in _values(c)]
-            if not values:
+            clauses = [(c, _values(c)) for c in self._clauses(block.text)]
+            if not any(values for _, values in clauses):
                 if len(block.text) < 200:
                     code, _ = _match(self.catalog, block.text)
                     heading_code = code
                     heading_phase = _phase_marker(block.text, self.period)
                 continue
-            self._block(block, heading_code, heading_phase)
+            self._block(block, heading_code, heading_phase, clauses)
         self._neighbourhood()
 
     @staticmethod
     def _clauses(text: str) -> list[str]:
         return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and c.strip()]
 
-    def _block(self, block: _Block, heading_code: str | None,
-               heading_phase: str | None) -> None:
+    def _block(self, block: _Block, heading_code: str | None, heading_phase: str | None,
+               clauses: list[tuple[str, list[_Value]]]) -> None:
         sentence_code: str | None = None
         sentence_conf = 0.0
         block_code, block_conf = _match(self.catalog, block.text)
-        for clause in self._clauses(block.text):
-            values = [v for v in _values(clause)]
+        for clause, values in clauses:
             if not values:
                 code, conf = _match(self.catalog, clause)
                 if code:
@@ -257,8 +259,12 @@ class _Reader:
 _YEAR = re.compile(r"\bnam\s*(20\d\d)\b")
 
 
+#: The first characters of a block where a title names the unit or the year.
+_HEAD_CHARS = 2000
+
+
 def _unit_of(blocks: list[_Block], period: str = "") -> tuple[str, Unit | None]:
-    head = [b.text for b in blocks[:15]]
+    head = [b.text[:_HEAD_CHARS] for b in blocks[:15]]
     titled = [(text, unit) for text in head[:3]
               if (unit := units_mod.find_in_text(text, period or None)) is not None]
     # the title: "UBND HUYỆN THƯỜNG XUÂN", "XÃ NGA LIÊN"; under "UBND HUYỆN NGA SƠN" the
@@ -297,7 +303,7 @@ def _unit_of(blocks: list[_Block], period: str = "") -> tuple[str, Unit | None]:
 
 def _period_of(blocks: list[_Block], path: Path) -> str:
     for block in blocks[:15]:
-        m = _YEAR.search(fold_words(block.text))
+        m = _YEAR.search(fold_words(block.text[:_HEAD_CHARS]))
         if m:
             return m.group(1)
     m = re.search(r"(20\d\d)", path.stem)
@@ -328,11 +334,11 @@ def read_narrative(path: str | Path, catalog: Catalog | None = None,
     blocks = read_blocks(path)
     period = _period_of(blocks, path)
     unit_text, unit = _unit_of(blocks, period)
-    synthetic = any(SYNTHETIC_MARK in fold_words(b.text) for b in blocks[:20])
+    synthetic = any(SYNTHETIC_MARK in fold_words(b.text[:_HEAD_CHARS]) for b in blocks[:20])
     reader = _Reader(path, blocks, period, catalog, targets)
     reader.run()
     return Narrative(path, unit, unit_text, period, synthetic, reader.statements, reader.review,
-                     blocks)
+                     blocks, blocks.note)
 
 
 def iter_values(narrative: Narrative) -> Iterator[tuple[str, str, float | None, str]]:

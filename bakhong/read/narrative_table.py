@@ -5,6 +5,7 @@ as claims, the values no indicator matched kept for review.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,30 @@ def read_narrative_table(path: str | Path, unit: str | None = None, period: str 
     ('396', [0.4575])
     """
     path = Path(path)
-    catalog = catalog or load_catalog()
+    try:
+        return _read(path, unit, period, catalog or load_catalog(), kind)
+    except (SourceError, OSError):
+        raise
+    except Exception as exc:  # the last resort: the file's load_error, never a traceback
+        raise SourceError(f"không đọc được nội dung văn bản ({type(exc).__name__})",
+                          path.name) from None
+
+
+_LONG_FIX = ("Tách báo cáo thành các tệp nhỏ hơn (mỗi tệp dưới 1 MB văn bản) hoặc chỉ gửi phần "
+             "kết quả thực hiện các chỉ tiêu, rồi gửi lại.")
+
+
+def _read(path: Path, unit: str | None, period: str | None, catalog: Catalog,
+          kind: str | None) -> Table:
     narrative = read_narrative(path, catalog)
     problems: list[Finding] = []
     period = narrative.period or (period or "")
     found = narrative.unit or unit_from_filename(path, period)
+    if narrative.note:  # a text too long to read whole: its head was read, and it is said
+        problems.append(dataclasses.replace(fnd.make(
+            "partly_read", {"detail": narrative.note}, source=path.name, period=period,
+            unit_code=found.code if found else "", unit_name=found.name if found else ""),
+            fix=_LONG_FIX))
     if found is None and unit:
         try:
             found = units_mod.match(unit, period=period or None)
@@ -89,7 +109,8 @@ def read_narrative_table(path: str | Path, unit: str | None = None, period: str 
         return Table(path, found, period, narrative.synthetic, empty_observations(), problems,
                      document=document, plan=plan, dated=dated)
     if not narrative.statements and not narrative.review:
-        raise SourceError("không tìm thấy số liệu chỉ tiêu nào trong văn bản", path.name)
+        raise SourceError("; ".join(filter(None, (
+            "không tìm thấy số liệu chỉ tiêu nào trong văn bản", narrative.note))), path.name)
     as_of = _as_of(texts) if document.kind == "progress" else None
     base = {
         "unit_code": found.code if found else "", "unit_name": found.name if found else "",
@@ -115,6 +136,8 @@ def _best_per_indicator(statements: list[Statement]) -> list[Statement]:
     return sorted(best.values(), key=lambda s: s.order)
 
 
+#: The first characters of a block where a date is looked for (a title, a signature line).
+_HEAD_CHARS = 2000
 _SIGNED = re.compile(r"^[^\d]{2,60}?,\s*ngay\s+\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+20\d\d")
 _AS_OF = re.compile(r"\b(?:tinh\s+)?(?:den|toi)\s+(?:het\s+)?ngay\s+"
                     r"(\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*20\d\d)?|\d{1,2}\s+thang\s+\d{1,2}"
@@ -124,7 +147,7 @@ _AS_OF = re.compile(r"\b(?:tinh\s+)?(?:den|toi)\s+(?:het\s+)?ngay\s+"
 def _signed(texts: list[str]) -> str | None:
     """The date a document is signed: "Thường Xuân, ngày 20 tháng 9 năm 2024"."""
     for text in texts[:15]:
-        m = _SIGNED.search(fold(text))
+        m = _SIGNED.search(fold(text[:_HEAD_CHARS]))
         if m:
             return parse_date(m.group(0))
     return None
@@ -133,7 +156,7 @@ def _signed(texts: list[str]) -> str | None:
 def _as_of(texts: list[str]) -> str | None:
     """The date a progress report counts to: "tính đến ngày 23/6/2023"."""
     for text in texts[:40]:
-        m = _AS_OF.search(fold(text))
+        m = _AS_OF.search(fold(text[:_HEAD_CHARS]))
         if m:
             found = parse_date(m.group(1)) or parse_date(m.group(1) + "/" + _year(texts))
             if found:
@@ -142,7 +165,7 @@ def _as_of(texts: list[str]) -> str | None:
 
 
 def _year(texts: list[str]) -> str:
-    m = re.search(r"20\d\d", " ".join(texts[:15]))
+    m = re.search(r"20\d\d", " ".join(t[:_HEAD_CHARS] for t in texts[:15]))
     return m.group(0) if m else ""
 
 
