@@ -235,6 +235,16 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".strip()
 
 
+#: the last report's names out of the kernel before the next: what ``%reset -f`` does for
+#: a notebook's variables, without its garbage collection and history work (60 ms a report)
+_CLEAR = ("def _bakhong_clear(ip=get_ipython()):\n"
+          "    for name in [n for n in ip.user_ns if not n.startswith('_')"
+          " and n not in ip.user_ns_hidden]:\n"
+          "        del ip.user_ns[name]\n"
+          "_bakhong_clear()\n"
+          "del _bakhong_clear")
+
+
 def run_job(job: Job) -> Result:
     """Run one notebook on this worker's warm kernel and export it (in a worker process)."""
     import papermill
@@ -254,7 +264,7 @@ def run_job(job: Job) -> Result:
 
     timer = threading.Timer(job.time_limit, stop)
     try:
-        _run_code(kc, "get_ipython().run_line_magic('reset', '-f')", START_TIMEOUT_S)
+        _run_code(kc, _CLEAR, START_TIMEOUT_S)
         timer.start()
         nb = papermill.execute_notebook(
             job.notebook, job.executed, parameters=job.parameters, engine_name="bakhong-warm",
