@@ -68,68 +68,84 @@ def _pct(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x * 100
 
 
+def _house(title: str, height: int, synthetic: bool = False) -> dict[str, Any]:
+    """The house layout as a dict; ``synthetic``: the figure shows made-up units ("*"), and
+    says so. The empty "none" template: every colour is set here (plotly's default template
+    weighs 10 KB in every figure and its validation most of a report's chart time)."""
+    return {
+        "template": "none",
+        "title": {"text": _title(plain(title), synthetic), "x": 0, "xanchor": "left",
+                  "font": {"size": 16}},
+        "separators": ",.", "font": {"family": FONT, "size": 13, "color": "#1f2933"},
+        "height": height, "margin": {"l": 10, "r": 16, "t": 56, "b": 40},
+        "plot_bgcolor": "white", "paper_bgcolor": "white",
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
+        "hoverlabel": {"font": {"family": FONT}, "align": "left"},
+    }
+
+
 def _layout(fig: go.Figure, title: str, height: int, synthetic: bool = False) -> go.Figure:
-    """The house layout; ``synthetic``: the figure shows made-up units ("*"), and says so."""
-    fig.update_layout(
-        title={"text": _title(plain(title), synthetic), "x": 0, "xanchor": "left",
-               "font": {"size": 16}},
-        separators=",.", font={"family": FONT, "size": 13, "color": "#1f2933"},
-        height=height, margin={"l": 10, "r": 16, "t": 56, "b": 40},
-        plot_bgcolor="white", paper_bgcolor="white",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
-        hoverlabel={"font": {"family": FONT}},
-    )
+    """The house layout (:func:`_house`) applied to a figure."""
+    fig.update_layout(_house(title, height, synthetic))
     return fig
 
 
 def before_after(table: pl.DataFrame, group: str, title: str | None = None) -> go.Figure:
+    """:func:`before_after_spec` as a figure."""
+    return go.Figure(before_after_spec(table, group, title))
+
+
+def before_after_spec(table: pl.DataFrame, group: str,
+                      title: str | None = None) -> dict[str, Any]:
     """A dumbbell chart of one group's criteria for one unit: before (grey) → after (blue),
-    the target as a red tick. ``table`` is :func:`indicators.wide` for one unit and period."""
+    the target as a red tick. ``table`` is :func:`indicators.wide` for one unit and period.
+    A plain figure dict (the batch draws hundreds: plotly's objects would cost more than the
+    rest of a report); :func:`before_after` makes it a figure."""
     rows = table.filter(pl.col("group") == group).sort("order", descending=True)
     labels = [_wrap(r["short"]) for r in rows.iter_rows(named=True)]
-    fig = go.Figure()
+    data: list[dict[str, Any]] = []
     for r, label in zip(rows.iter_rows(named=True), labels, strict=True):
         xs = [_pct(r["before"]), _pct(r["after"])]
         if None not in xs:
-            fig.add_trace(go.Scatter(x=xs, y=[label, label], mode="lines", showlegend=False,
-                                     line={"color": COLOURS["other"], "width": 4},
-                                     hoverinfo="skip"))
+            data.append({"type": "scatter", "x": xs, "y": [label, label], "mode": "lines",
+                         "showlegend": False, "hoverinfo": "skip",
+                         "line": {"color": COLOURS["other"], "width": 4}})
     hover = "%{y}<br>%{customdata}<extra></extra>"
-    for phase, name, colour, symbol in (
-            ("before", "Trước triển khai", COLOURS["before"], "circle"),
-            ("after", "Sau triển khai", COLOURS["after"], "circle")):
+    for phase, name, colour in (("before", "Trước triển khai", COLOURS["before"]),
+                                ("after", "Sau triển khai", COLOURS["after"])):
         text = [f"{name}: {plain(value_text(r[phase], r[f'{phase}_qualifier'], r[f'{phase}_raw']))}"
                 for r in rows.iter_rows(named=True)]
-        fig.add_trace(go.Scatter(
-            x=[_pct(v) for v in rows[phase].to_list()], y=labels, mode="markers", name=name,
-            marker={"color": colour, "size": 13, "symbol": symbol,
-                    "line": {"color": "white", "width": 1}},
-            customdata=text, hovertemplate=hover))
+        data.append({"type": "scatter", "x": [_pct(v) for v in rows[phase].to_list()],
+                     "y": labels, "mode": "markers", "name": name, "customdata": text,
+                     "hovertemplate": hover,
+                     "marker": {"color": colour, "size": 13, "symbol": "circle",
+                                "line": {"color": "white", "width": 1}}})
     targets = [f"Chỉ tiêu: {format_percent(t, qualifier=q or '≥')} — {attained_text(a, t)}"
                if t is not None else "Không có chỉ tiêu"
                for t, q, a in rows.select("target", "target_qualifier", "attained").iter_rows()]
-    fig.add_trace(go.Scatter(
-        x=[_pct(v) for v in rows["target"].to_list()], y=labels, mode="markers",
-        name="Chỉ tiêu giao", customdata=targets, hovertemplate=hover,
-        marker={"color": COLOURS["target"], "symbol": "line-ns", "size": 22,
-                "line": {"color": COLOURS["target"], "width": 3}}))
+    data.append({"type": "scatter", "x": [_pct(v) for v in rows["target"].to_list()],
+                 "y": labels, "mode": "markers", "name": "Chỉ tiêu giao", "customdata": targets,
+                 "hovertemplate": hover,
+                 "marker": {"color": COLOURS["target"], "symbol": "line-ns", "size": 22,
+                            "line": {"color": COLOURS["target"], "width": 3}}})
     top = _axis_top([_pct(v) for phase in ("before", "after", "target")
                      for v in rows[phase].to_list()])
-    fig.update_xaxes(range=[-2, top], ticksuffix="%", gridcolor="#e4e7eb", zeroline=False,
-                     fixedrange=True, title=None)
     notes = []
     if top > 104:  # never clip a figure: it is shown, and said to be impossible
         notes.append("Có số liệu vượt 100% — không thể xảy ra, xem mục “Những vấn đề trong số "
                      "liệu”.")
-    fig.update_yaxes(fixedrange=True, automargin=True, title=None)
     if rows["before"].null_count() == rows.height and rows.height > 0:
         notes.append("Đơn vị không báo cáo số liệu trước triển khai.")
+    layout = _house(title or GROUP_TITLES.get(group, group), 60 + 40 * rows.height)
+    layout["margin"].update(t=36, b=30)
     # notes are said beneath the chart, in the page (they wrap on a phone; an annotation
     # would run over the axis or off the screen); the colours are said above it
-    fig.update_layout(meta={"notes": notes}, showlegend=False)
-    fig = _layout(fig, title or GROUP_TITLES.get(group, group), 60 + 40 * rows.height)
-    fig.update_layout(margin={"t": 36, "b": 30})
-    return fig
+    layout.update(
+        meta={"notes": notes}, showlegend=False,
+        xaxis={"range": [-2, top], "ticksuffix": "%", "gridcolor": "#e4e7eb",
+               "zeroline": False, "fixedrange": True},
+        yaxis={"fixedrange": True, "automargin": True, "showgrid": False})
+    return {"data": data, "layout": layout}
 
 
 _SERIES_COLOURS = ("#1f5fa8", "#2f9e44", "#e67700", "#862e9c", "#0b7285", "#c2255c")
@@ -175,8 +191,15 @@ def progress(series: pl.DataFrame, window: dict | None = None,
 
 def standing(ranks: pl.DataFrame, unit_code: str, codes: list[str] | None = None,
              title: str = "Vị trí của đơn vị so với các huyện, thị xã, thành phố") -> go.Figure:
-    """Every unit's value after rollout per criterion (grey dots) with one unit highlighted.
-    ``ranks`` is :func:`indicators.ranking` for one period."""
+    """:func:`standing_spec` as a figure."""
+    return go.Figure(standing_spec(ranks, unit_code, codes, title))
+
+
+def standing_spec(ranks: pl.DataFrame, unit_code: str, codes: list[str] | None = None,
+                  title: str = "Vị trí của đơn vị so với các huyện, thị xã, thành phố"
+                  ) -> dict[str, Any]:
+    """Every unit's value after rollout per criterion (grey dots) with one unit highlighted,
+    as a figure dict. ``ranks`` is :func:`indicators.ranking` for one period."""
     catalog = load_catalog()
     codes = codes or [i.code for i in catalog.criteria]
     codes = [c for c in codes if c in set(ranks["indicator"].to_list())]
@@ -186,31 +209,34 @@ def standing(ranks: pl.DataFrame, unit_code: str, codes: list[str] | None = None
     # criteria as positions on the y axis, named by its ticks: 166 communes × 16 criteria
     # would otherwise repeat each label in every point (0,3 MB of a commune report)
     row = {c: i for i, c in enumerate(order)}
-    fig = go.Figure()
     others = ranks.filter((pl.col("unit_code") != unit_code) & pl.col("indicator").is_in(codes))
-    fig.add_trace(go.Scatter(
-        x=[_short(_pct(v)) for v in others["value"].to_list()],
-        y=[row[c] for c in others["indicator"].to_list()], mode="markers",
-        name="Các đơn vị khác", marker={"color": COLOURS["other"], "size": 9, "opacity": 0.9},
-        customdata=[f"{plain(n)}: {value_text(v, q)}" for n, v, q in
-                    others.select("unit_name", "value", "qualifier").iter_rows()],
-        hovertemplate="%{customdata}<extra></extra>"))
     mine = ranks.filter((pl.col("unit_code") == unit_code) & pl.col("indicator").is_in(codes))
     name = mine["unit_name"][0] if mine.height else ""
-    fig.add_trace(go.Scatter(
-        x=[_short(_pct(v)) for v in mine["value"].to_list()],
-        y=[row[c] for c in mine["indicator"].to_list()], mode="markers",
-        name=plain(name), marker={"color": COLOURS["unit"], "size": 14, "symbol": "diamond",
-                                  "line": {"color": "white", "width": 1}},
-        customdata=[f"{plain(name)}: {value_text(v, q)} — hạng {r}/{n}" for v, q, r, n in
-                    mine.select("value", "qualifier", "rank", "units").iter_rows()],
-        hovertemplate="%{customdata}<extra></extra>"))
-    fig.update_xaxes(range=[-2, _axis_top(_pct(v) for v in ranks["value"].to_list())],
-                     ticksuffix="%", gridcolor="#e4e7eb", fixedrange=True)
-    fig.update_yaxes(tickmode="array", tickvals=list(range(len(order))),
-                     ticktext=[labels[c] for c in order], range=[-0.6, len(order) - 0.4],
-                     fixedrange=True, automargin=True, zeroline=False, showgrid=False)
-    return _layout(fig, title, 90 + 40 * len(codes))
+    data = [
+        {"type": "scatter", "x": [_short(_pct(v)) for v in others["value"].to_list()],
+         "y": [row[c] for c in others["indicator"].to_list()], "mode": "markers",
+         "name": "Các đơn vị khác",
+         "marker": {"color": COLOURS["other"], "size": 9, "opacity": 0.9},
+         "customdata": [f"{plain(n)}: {value_text(v, q)}" for n, v, q in
+                        others.select("unit_name", "value", "qualifier").iter_rows()],
+         "hovertemplate": "%{customdata}<extra></extra>"},
+        {"type": "scatter", "x": [_short(_pct(v)) for v in mine["value"].to_list()],
+         "y": [row[c] for c in mine["indicator"].to_list()], "mode": "markers",
+         "name": plain(name),
+         "marker": {"color": COLOURS["unit"], "size": 14, "symbol": "diamond",
+                    "line": {"color": "white", "width": 1}},
+         "customdata": [f"{plain(name)}: {value_text(v, q)} — hạng {r}/{n}" for v, q, r, n in
+                        mine.select("value", "qualifier", "rank", "units").iter_rows()],
+         "hovertemplate": "%{customdata}<extra></extra>"},
+    ]
+    layout = _house(title, 90 + 40 * len(codes))
+    layout.update(
+        xaxis={"range": [-2, _axis_top(_pct(v) for v in ranks["value"].to_list())],
+               "ticksuffix": "%", "gridcolor": "#e4e7eb", "fixedrange": True},
+        yaxis={"tickmode": "array", "tickvals": list(range(len(order))),
+               "ticktext": [labels[c] for c in order], "range": [-0.6, len(order) - 0.4],
+               "fixedrange": True, "automargin": True, "zeroline": False, "showgrid": False})
+    return {"data": data, "layout": layout}
 
 
 def heatmap(table: pl.DataFrame, title: str = "Mức đạt chỉ tiêu sau triển khai") -> go.Figure:

@@ -60,23 +60,31 @@ class _Report:
     def _figure(self, fig: Any, name: str, collapsed: str = "") -> None:
         """A chart, its title above it and its notes beneath it in the page's own text (they
         wrap on a phone and can never run over the axes or the legend)."""
-        meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+        if not isinstance(fig, dict):  # a plotly figure; the batch's charts are plain dicts
+            fig = fig.to_plotly_json()
+        layout = fig["layout"]
+        meta = layout.pop("meta", None)
         notes = "".join(f'<p class="chart-note">{html.escape(n)}</p>'
-                        for n in meta.get("notes", []))
+                        for n in (meta if isinstance(meta, dict) else {}).get("notes", []))
         if self.interactive:
-            fig.show(config=charts.CONFIG)
+            import plotly.graph_objects as go
+
+            go.Figure(fig).show(config=charts.CONFIG)
             if notes:
                 _display_html(notes)
             return
         import plotly.io as pio
 
-        title = fig.layout.title.text or ""
-        fig.update_layout(title=None, meta=None)
+        if isinstance(layout.get("template"), str):  # a template's name, as plotly.js takes it
+            layout["template"] = pio.templates[layout["template"]].to_plotly_json()
+        title = (layout.pop("title", None) or {}).get("text") or ""
         if title:
-            fig.update_layout(margin={"t": max(20, (fig.layout.margin.t or 56) - 36)})
+            margin = layout.setdefault("margin", {})
+            margin["t"] = max(20, (margin.get("t") or 56) - 36)
         div = pio.to_html(fig, full_html=False, include_plotlyjs=False, config=charts.CONFIG,
-                          div_id=f"{name}-{next(self._ids)}", default_width="100%")
-        traces = ",".join(sorted({trace.type for trace in fig.data}))
+                          div_id=f"{name}-{next(self._ids)}", default_width="100%",
+                          validate=False)
+        traces = ",".join(sorted({trace.get("type", "scatter") for trace in fig["data"]}))
         # the title is plotly's markup over source text charts.plain already escaped
         caption = (f'<figcaption>{title.replace("<sup>", "<small>").replace("</sup>", "</small>")}'
                    "</figcaption>" if title else "")
@@ -112,6 +120,10 @@ def _trusted(observations: pl.DataFrame, findings: pl.DataFrame) -> tuple[pl.Dat
                              how="anti")
     return kept, observations.height - kept.height
 
+
+#: rankings already made in this process: (period, level, peers, parent, real) → (the
+#: processed observations they were made from, ranks, figures left out)
+_RANKS: dict[tuple[Any, ...], tuple[pl.DataFrame, pl.DataFrame, int]] = {}
 
 #: who a unit's report compares it with
 _PEERS = {"district": "các huyện, thị xã, thành phố", "commune": "các xã, thị trấn cùng huyện",
@@ -223,7 +235,7 @@ class District(_Report):
         """Before/after dumbbell charts with the target, one per group of criteria."""
         for group in ("government", "people"):
             if self.table.filter(pl.col("group") == group).height:
-                self._figure(charts.before_after(self.table, group), f"ba-{group}")
+                self._figure(charts.before_after_spec(self.table, group), f"ba-{group}")
 
     def standing(self) -> None:
         """Where the unit stands among all districts, per criterion."""
@@ -237,10 +249,18 @@ class District(_Report):
         elif unit.level == "commune":
             title = _PEERS["new"]
         real = not bool(self.observations["synthetic"].any())
-        if real:  # a real unit is ranked among real units only, never made-up ones
-            peers = peers.filter(~pl.col("synthetic"))
-        peers, left_out = _trusted(peers, self.period_findings)
-        ranks = indicators.ranking(peers, self.period, level=unit.level)
+        # one ranking serves every unit of a batch kernel that has the same peers
+        data = self._load()[0]
+        key = (self.period, unit.level, title, unit.parent_code, real)
+        if key not in _RANKS or _RANKS[key][0] is not data:
+            if real:  # a real unit is ranked among real units only, never made-up ones
+                peers = peers.filter(~pl.col("synthetic"))
+            peers, left_out = _trusted(peers, self.period_findings)
+            if len(_RANKS) > 64:
+                _RANKS.clear()
+            _RANKS[key] = (data, indicators.ranking(peers, self.period, level=unit.level),
+                           left_out)
+        _, ranks, left_out = _RANKS[key]
         n = ranks["unit_code"].n_unique()
         kind = "đơn vị thật" if real else "đơn vị"
         if n < MIN_PEERS:
@@ -253,9 +273,9 @@ class District(_Report):
         _display_html(f'<p class="summary">So sánh với {n} {kind} ({title}) có số liệu kỳ '
                       f"{html.escape(self.period)} (hạng 1 = cao nhất).{dropped}</p>")
         _display_html(summary.standing_line(ranks, unit.code))
-        self._figure(charts.standing(ranks, unit.code,
-                                     title=f"Vị trí của đơn vị so với {title}"), "standing",
-                     collapsed="Biểu đồ vị trí từng tiêu chí")
+        self._figure(charts.standing_spec(ranks, unit.code,
+                                          title=f"Vị trí của đơn vị so với {title}"),
+                     "standing", collapsed="Biểu đồ vị trí từng tiêu chí")
         _display_html(_collapsed("Bảng xếp hạng từng tiêu chí",
                                  tables.standing(ranks, self.unit_ref.code)))
 
