@@ -70,7 +70,8 @@ def main() -> None:
 
         started = time.perf_counter()
         _run([str(BIN / "bakhong"), "batch", "--only", *codes, "--workers", str(args.workers),
-              "--out", str(work / "batch"), "--data", str(data), "--no-overview", "--quiet"],
+              "--out", str(work / "batch"), "--data", str(data), "--no-overview", "--quiet",
+              "--no-pdf"],
              env)
         batch = time.perf_counter() - started
         assert len(list((work / "batch").glob("*/[0-9]*.html"))) == len(codes)

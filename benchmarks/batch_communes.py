@@ -3,7 +3,8 @@
 ``--period 2025`` (default): the 166 communes and wards of 1 July 2025; ``--period 2024``:
 the pre-reform communes of ``bakhong synth --level commune`` (558, made up and named so).
 The data are a synthetic province (DỮ LIỆU MÔ PHỎNG) written and ingested into a temporary
-folder. Batch: ``bakhong batch --period P --level commune --no-overview``, all units, timed.
+folder. Batch: ``bakhong batch --period P --level commune --no-overview --no-pdf``, all
+units, timed (the HTML reports, as the naive loop makes them; the PDFs are printed after).
 Naive loop (the baseline): ``papermill`` then ``jupyter nbconvert --no-input`` per report,
 one after another, on ``--sample`` units; its time for all units is that sample's mean per
 report × the number of units. Prints both, their ratio, and the largest report's size.
@@ -59,7 +60,7 @@ def main() -> None:
         started = time.perf_counter()
         _run([str(BIN / "bakhong"), "batch", "--period", args.period, "--level", "commune",
               "--workers", str(args.workers), "--out", str(project / "reports"), "--data",
-              str(data), "--no-overview", "--quiet"], env, project)
+              str(data), "--no-overview", "--quiet", "--no-pdf"], env, project)
         batch = time.perf_counter() - started
         pages = sorted((project / "reports" / args.period).glob("[0-9]*.html"))
         largest = max(p.stat().st_size for p in pages)
