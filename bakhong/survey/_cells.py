@@ -106,16 +106,9 @@ def _year_in(text: pl.Expr) -> pl.Expr:
 
 
 def _cccd_text(dtype: pl.DataType) -> pl.Expr:
-    """The CCCD cell as text: a number cell with its leading zero back, a text cell with the
-    separators typed between its digit groups ("038 123 456 789", "038.123.456.789") taken
-    out — a regex run only on the cells that are not a plain number."""
     if dtype.is_numeric():
         return pl.col("cccd").cast(pl.Int64, strict=False).cast(pl.String).str.zfill(12)
-    text = pl.col("cccd").cast(pl.String)
-    odd = pl.when(text.cast(pl.UInt64, strict=False).is_null()).then(text)
-    grouped = odd.str.replace_all(r"[\s\-]", "").str.replace(
-        r"^([0-9]{3})\.([0-9]{3})\.([0-9]{3})\.([0-9]{3})$", "$1$2$3$4")
-    return pl.coalesce(grouped, text)
+    return pl.col("cccd").cast(pl.String)
 
 
 #: A number Excel wrote in scientific notation ("3,81E+10", "3.8123E+11"): its digits are lost.
@@ -123,25 +116,30 @@ _SCIENTIFIC = r"^\s*[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+\s*$"
 
 
 def _cccd_number(dtype: pl.DataType) -> list[pl.Expr]:
-    """Per row, computed once for :func:`_cccd`: ``_n``, the CCCD cell as a number (a cast,
-    not a regex per row, which costs more than reading the column), and ``_ok``, that it is
-    12 digits with no sign; for text, ``_sci``, a number in scientific notation."""
+    """Per row, computed once for :func:`_cccd` (a cast, not a regex per row, which costs
+    more than reading the column): ``_n``, the CCCD cell as a number; ``_ok``, that it is 12
+    digits with no sign; ``_sci``, a number in scientific notation. A text cell that is not
+    a plain number has the separators typed between its digit groups taken out ("038 123
+    456 789", "038.123.456.789") — a regex run on those cells alone."""
     text = _cccd_text(dtype)
-    out = [text.cast(pl.UInt64, strict=False).alias("_n"),
-           ((text.str.len_bytes() == 12) & ~text.str.starts_with("+")).alias("_ok")]
-    if not dtype.is_numeric():
-        plain = pl.col("cccd").cast(pl.String)
-        odd = pl.when(plain.cast(pl.UInt64, strict=False).is_null()).then(plain)
-        out.append(odd.str.contains(_SCIENTIFIC).fill_null(False).alias("_sci"))
-    return out
+    plain = text.cast(pl.UInt64, strict=False)
+    twelve = (text.str.len_bytes() == 12) & ~text.str.starts_with("+")
+    if dtype.is_numeric():
+        return [plain.alias("_n"), twelve.alias("_ok"), pl.lit(False).alias("_sci")]
+    odd = pl.when(plain.is_null()).then(text)
+    grouped = odd.str.replace_all(r"[\s\-]", "").str.replace(
+        r"^([0-9]{3})\.([0-9]{3})\.([0-9]{3})\.([0-9]{3})$", "$1$2$3$4")
+    return [pl.coalesce(plain, grouped.cast(pl.UInt64, strict=False)).alias("_n"),
+            pl.when(plain.is_not_null()).then(twelve)
+            .otherwise(grouped.str.len_bytes() == 12).fill_null(False).alias("_ok"),
+            odd.str.contains(_SCIENTIFIC).fill_null(False).alias("_sci")]
 
 
 def _cccd(dtype: pl.DataType, salt: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """Reading ``_n``, ``_ok`` and ``_sci`` (:func:`_cccd_number`): (has an ID, hash of a
     valid 12-digit number or null, the cell is a number but not 12 digits — 11 or 13 digits,
     a sign, or scientific notation that lost its digits)."""
-    n = pl.col("_n")
-    sci = pl.col("_sci") if not dtype.is_numeric() else pl.lit(False)
+    n, sci = pl.col("_n"), pl.col("_sci")
     valid = n.is_not_null() & pl.col("_ok")
     # "x", "có" in a CCCD column: looked up only where the cell is not a number
     has = n.is_not_null() | sci | pl.when(n.is_null()).then(pl.col("cccd").cast(pl.String)) \
@@ -159,13 +157,3 @@ def looks_personal(text: str | None) -> bool:
     """Whether a place name as written (a cell, a title, a sheet name) is a phone or CCCD
     number (:data:`PERSONAL_NUMBER`)."""
     return bool(text) and re.search(PERSONAL_NUMBER, str(text)) is not None
-
-
-def _personal(name: str) -> pl.Expr:
-    """Whether each cell of a place column looks like a phone or CCCD number, tested once
-    per distinct value (a column has a few hundred place names for millions of rows: 70 ms
-    for 3 million cells, against 160 ms for a regex per cell)."""
-    text = pl.col(name).cast(pl.String)
-    distinct = text.unique()
-    return text.is_in(distinct.filter(distinct.str.contains(PERSONAL_NUMBER)).implode()) \
-        .fill_null(False)

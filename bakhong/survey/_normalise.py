@@ -9,7 +9,7 @@ from datetime import date
 
 import polars as pl
 
-from ._cells import _age, _cccd, _cccd_number, _personal, _text_yesno, _yesno
+from ._cells import _age, _cccd, _cccd_number, _text_yesno, _yesno
 from ._fields import LOCATION_FIELDS, MAX_AGE, MIN_AGE, YESNO_FIELDS
 from ._files import _Part
 from ._headers import _TOTAL_RAW
@@ -46,13 +46,19 @@ def _answers(schema: pl.Schema, text_fields: list[str], split: list[str]
     return exprs, reasons, filled
 
 
+def _key_fields(schema: pl.Schema | dict) -> list[str]:
+    """The location fields a place key hashes: per level the code column where the file has
+    one, else the name."""
+    return [code if code in schema else name for name, code in
+            (("district", "district_code"), ("commune", "commune_code"),
+             ("village", "village_code"))]
+
+
 def _place_key(part: _Part, schema: pl.Schema) -> pl.Expr:
     """A hash of the location as written, the key of a row's place."""
     # the place key: per level the code column where the file has one, else the name;
     # one hash per column, combined (a struct hash of six strings costs more than the read)
-    keys = [code if code in schema else name for name, code in
-            (("district", "district_code"), ("commune", "commune_code"),
-             ("village", "village_code"))]
+    keys = _key_fields(schema)
     hashes = [pl.col(k).hash(seed=i + 1) if k in schema  # a file-wide value is hashed once
               else pl.lit(part.context.get(k), pl.String).hash(seed=i + 1)
               for i, k in enumerate(keys)]
@@ -71,16 +77,12 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
                    and not schema[f].is_numeric()]
     split = [f for f in text_fields if f"{f}_no" in schema]
     age = _age(schema, year)
-    # a phone or CCCD number typed in a place column is a row to correct, and never a
-    # place: the cell is read as blank (it reaches no key, name or code) and flagged
-    personal = [f for f in LOCATION_FIELDS if f in schema]
     location = [
-        pl.when(~_personal(f)).then(pl.col(f).cast(pl.String)).alias(f) if f in schema
+        pl.col(f).cast(pl.String).alias(f) if f in schema
         else pl.lit(part.context.get(f), pl.String).alias(f) for f in LOCATION_FIELDS]
     # each text yes/no cell is read once: whether it says yes, cannot be read, is filled
     read_text = {f: _text_yesno(f) for f in text_fields + [f"{f}_no" for f in split]}
-    prepared = part.frame.with_columns(
-        *location, *(_personal(f).alias(f"_p_{f}") for f in personal)).with_columns(
+    prepared = part.frame.with_columns(location).with_columns(
         *(e.alias(f"_{k}_{f}") for f, exprs in read_text.items()
           for k, e in zip("yuf", exprs, strict=True)), age.alias("_age"),
         *(_cccd_number(schema["cccd"]) if "cccd" in schema else []))
@@ -99,10 +101,7 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
             filled.append(pl.col(f).is_not_null())
     reasons["age"] = age.is_null()
     reasons["age_range"] = (age < MIN_AGE) | (age > MAX_AGE)
-    reasons["commune"] = pl.col("commune").is_null() & pl.col("commune_code").is_null() & \
-        ~pl.any_horizontal(pl.lit(False), *(pl.col(f"_p_{f}") for f in personal
-                                            if f.startswith("commune")))
-    reasons |= {f"{f}_pii": pl.col(f"_p_{f}") for f in personal}
+    reasons["commune"] = pl.col("commune").is_null() & pl.col("commune_code").is_null()
     blank = ~pl.any_horizontal(filled) if filled else pl.lit(True)
     # a flag per reason, kept with the rows (bits: 3 million take 0,4 MB), so that the
     # unreadable rows' reasons come out of the same pass — a query of their own would read
@@ -122,7 +121,7 @@ def _normalise(part: _Part, info: SurveyFile, salt: int
         # Parquet: the location text is read again, on its own, for the first row of each
         # place only — cheaper than carrying six text columns through 3 million rows (the
         # people keep the 64-bit key alone)
-        names = part.frame.with_columns(*location).select("_row", *LOCATION_FIELDS)
+        names = part.frame.with_columns(location).select("_row", *LOCATION_FIELDS)
         return flagged.select("_row", "_bad", "_blank", *exprs, place, *why), names
     # text is parsed once: the location rides along (as categories: a few thousand names
     # held once, not six text columns of 3 million rows) and the sums take each place's name

@@ -32,6 +32,7 @@ from ._files import _Part, _parts, is_synthetic
 from ._headers import _find_header
 from ._model import PEOPLE_SCHEMA, REJECT_SCHEMA, Survey, SurveyFile, _period_of, _phase_of
 from ._normalise import _normalise
+from ._personal import key_fields, personal_places, personal_rows
 from ._places import _locate_places
 from ._rejects import _load_error, _reasons, _reject_findings
 
@@ -95,6 +96,9 @@ class _FileRead:
     rejects: pl.DataFrame | None
     names: Future[pl.DataFrame] | None = None
     invalid: pl.DataFrame | None = None  # rows kept whose CCCD is not 12 digits
+    parts: list[_Part] | None = None     # the file's tables, for naming rows later
+    extra: pl.DataFrame | None = None    # places that are personal numbers, blanked
+    changed: bool = False                # people taken out after the duplicate search
 
 
 def _read_file(info: SurveyFile, salt: int, background: Executor,
@@ -157,6 +161,9 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
     info.blank = int(blank.sum())
     if info.blank or rejects is not None:
         found = _without_rows(found, blank | bad)
+    extra = None
+    if not columnar:  # a phone or CCCD number typed as a place: rows to correct
+        sums, found, rejects, extra = _take_personal(sums, found, rejects, path, parts)
     info.fields = tuple(sorted({f for p in parts for f in p.fields if not f.endswith("_no")}))
     info.people = found.height
     info.rejected = rejects.select("sheet", "row").n_unique() if rejects is not None else 0
@@ -168,14 +175,34 @@ def _read_file(info: SurveyFile, salt: int, background: Executor,
                  pl.lit(info.phase, pl.Categorical).alias("phase"),
                  pl.lit(info.synthetic).alias("synthetic")]
     # the location text is read on both cores while the duplicates are searched on one
-    if invalid.height:  # named by row, never quoted; the rows stay counted
-        invalid = _rejects(invalid.select(
-            "_row", "place", pl.lit(True).alias("_r_cccd_invalid"),
-            *(c for c in ("_part",) if c in invalid.columns)), path, parts)
+    invalid = _invalid_cells(invalid, path, parts)
     return _FileRead(info, found.drop("_bad", "_blank", *why).with_columns(constants),
                      sums.with_columns(constants), rejects,
                      background.submit(names_q.collect) if names_q is not None else None,
-                     invalid if invalid.height else None)
+                     invalid, parts, extra)
+
+
+def _take_personal(sums: pl.DataFrame, found: pl.DataFrame, rejects: pl.DataFrame | None,
+                   path: Path, parts: list[_Part]) -> tuple[pl.DataFrame, pl.DataFrame,
+                                                            pl.DataFrame | None,
+                                                            pl.DataFrame | None]:
+    """(sums, people, rejects, the places that are personal numbers) once the places whose
+    key is a phone or CCCD number are taken out (:mod:`._personal`)."""
+    sums, flags, extra = personal_places(sums, key_fields(parts))
+    if flags is not None:
+        hit, cells = personal_rows(found, flags, path, parts)
+        rejects = cells if rejects is None else pl.concat([rejects, cells])
+        found = _without_rows(found, hit)
+    return sums, found, rejects, extra
+
+
+def _invalid_cells(invalid: pl.DataFrame, path: Path, parts: list[_Part]
+                   ) -> pl.DataFrame | None:
+    """The rows kept whose CCCD is not 12 digits, as cells to name (never quoted)."""
+    if not invalid.height:
+        return None
+    return _rejects(invalid.select("_row", "place", pl.lit(True).alias("_r_cccd_invalid"), *(
+        c for c in ("_part",) if c in invalid.columns)), path, parts)
 
 
 def _without_rows(frame: pl.DataFrame, drop: pl.Series) -> pl.DataFrame:
@@ -242,6 +269,18 @@ def _with_names(read: _FileRead) -> bool:
     read.sums = read.sums.join(names, left_on="_first", right_on="_row",
                                how="left").drop("_first")
     read.names = None
+    read.sums, flags, read.extra = personal_places(read.sums, key_fields(read.parts or []))
+    if flags is not None:  # a Parquet file's places are known only now: its people again
+        info = read.info
+        hit, cells = personal_rows(read.people, flags, info.path, read.parts or [])
+        read.rejects = cells if read.rejects is None else pl.concat([read.rejects, cells])
+        read.people = _without_rows(read.people, hit)
+        if read.invalid is not None:
+            read.invalid = read.invalid.filter(~pl.col("place").is_in(flags["place"].implode()))
+        info.people = read.people.height
+        info.rejected = read.rejects.select("sheet", "row").n_unique()
+        info.invalid_ids = int(read.people["_bad_id"].sum())
+        read.changed = True
     return True
 
 
@@ -274,7 +313,8 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
         frame = _people(reads)
         later = _counted_before(frame["_id"], frame["_top"])
         kept = [read for read in reads if _with_names(read)]
-    if len(kept) < len(reads):  # a Parquet file whose location text could not be read
+    if len(kept) < len(reads) or any(r.changed for r in kept):
+        # a Parquet file whose location text could not be read, or held personal numbers
         problems += [_load_error(r.info.error, r.info) for r in reads if r not in kept]
         reads = kept
         frame = _people(reads)
@@ -288,8 +328,10 @@ def read_surveys(paths: Iterable[str | Path], phase: str = "after",
             **{c: pl.String for c in LOCATION_FIELDS}, "file": pl.Categorical,
             "period": pl.Categorical, "phase": pl.Categorical, "synthetic": pl.Boolean})
     # the few thousand places are resolved to units once, for the duplicates and the sums
-    place_table = _locate_places(summed.select("place", *LOCATION_FIELDS)
-                                 .unique("place", keep="any").sort("place"))
+    written = pl.concat([summed.select("place", *LOCATION_FIELDS),
+                         *(r.extra for r in reads if r.extra is not None)],
+                        how="diagonal_relaxed")
+    place_table = _locate_places(written.unique("place", keep="any").sort("place"))
     for read in reads:  # told by the unit the rows' places resolve to
         for cells in (read.rejects, read.invalid):
             if cells is not None:
