@@ -29,7 +29,7 @@ def project(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def explorer(project) -> Explorer:
-    ex = bakhong.explore(root=project, indicator="TC09", interactive=True,
+    ex = bakhong.explore(root=project, indicator="TC09", interactive=True, synthetic=True,
                          export_dir=project / "reports" / "explore")
     assert isinstance(ex, Explorer)
     return ex
@@ -38,6 +38,22 @@ def explorer(project) -> Explorer:
 def _bars(ex: Explorer) -> dict[str, float]:
     trace = ex.traces("units")[0]
     return dict(zip(trace.x, trace.y, strict=True))
+
+
+def test_a_real_unit_is_compared_with_real_units_unless_asked(project):
+    ex = bakhong.explore(root=project, indicator="TC09", interactive=True)
+    assert ex.controls.synthetic.value is False
+    assert list(_bars(ex)) == ["Thường Xuân"]
+    assert "DỮ LIỆU MÔ PHỎNG" not in ex.title("units")
+    ex.controls.synthetic.value = True        # the analyst asks: every made-up unit says so
+    assert len(_bars(ex)) == 7 and "DỮ LIỆU MÔ PHỎNG" in ex.title("units")
+
+
+def test_a_period_of_synthetic_data_only_shows_it_at_once(tmp_path):
+    root = write_province(tmp_path, districts=2)
+    (root / "data" / "raw" / "tables" / "thuong-xuan-2024.xlsx").unlink()
+    ex = bakhong.explore(root=root, indicator="TC09", interactive=True)
+    assert ex.controls.synthetic.value is True and len(_bars(ex)) == 2
 
 
 def test_opens_on_every_unit_with_the_real_table_unmarked(explorer):
@@ -307,7 +323,8 @@ def commune_project(tmp_path_factory, commune_province) -> Path:
 
 
 def test_commune_level_data_opens_and_selecting_communes_narrows_every_view(commune_project):
-    ex = bakhong.explore(root=commune_project, indicator="TC09", interactive=True)
+    ex = bakhong.explore(root=commune_project, indicator="TC09", interactive=True,
+                         synthetic=True)
     assert isinstance(ex, Explorer)
     options = dict(ex.controls.units.options)  # label -> code
     communes = {label: code for label, code in options.items() if "xã/phường" in label}

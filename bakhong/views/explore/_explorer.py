@@ -377,7 +377,7 @@ def _build(data: Data, selection: Selection, export_dir: Path) -> Explorer:
 
 
 def explore(period: str | None = None, units: Sequence[str] | str | None = None,
-            indicator: str = "K1", phase: str = "after", synthetic: bool = True,
+            indicator: str = "K1", phase: str = "after", synthetic: bool | None = None,
             root: str | Path | None = None, export_dir: str | Path | None = None,
             interactive: bool | None = None) -> Explorer | StaticView:
     """Open the explorer on the project's data (see the module docstring).
@@ -388,7 +388,8 @@ def explore(period: str | None = None, units: Sequence[str] | str | None = None,
     units : unit codes or names selected first (default: none selected = all units)
     indicator : TC01–TC16 or a pillar K1–K3
     phase : "before" or "after"
-    synthetic : show synthetic data at first
+    synthetic : show synthetic data at first; by default only when the period has no
+        real data (a real unit is compared with real units unless an analyst asks)
     root : the project folder (default: ``$BAKHONG_HOME`` or the folder holding data/raw)
     export_dir : where the export button writes (default: ``reports/explore``)
     interactive : force widgets on or off; by default, on only in an interactive front-end
@@ -421,6 +422,9 @@ def explore(period: str | None = None, units: Sequence[str] | str | None = None,
         period = data.periods[-1]
     elif str(period) not in data.periods:
         raise UsageError(f"Không có số liệu kỳ {period}; các kỳ có: {', '.join(data.periods)}")
+    if synthetic is None:
+        synthetic = data.table.filter((pl.col("period") == str(period))
+                                      & ~pl.col("synthetic")).is_empty()
     present = set(visible(data, Selection(str(period), (), indicator, phase, synthetic))
                   ["unit_code"].to_list())
     codes = resolve_units(units, data)
