@@ -413,6 +413,14 @@ def doubted(findings: pl.DataFrame) -> dict[str, str]:
     return out
 
 
+def doubted_cells(findings: pl.DataFrame) -> set[tuple[str, str]]:
+    """(unit, indicator) of every figure a finding doubts (:func:`doubted`, all units)."""
+    rows = findings.filter(
+        (pl.col("severity") == "error")
+        | ((pl.col("severity") == "warning") & pl.col("rule").is_in(DOUBTING_WARNINGS)))
+    return {(u, i) for u, i in rows.select("unit_code", "indicator").iter_rows() if u and i}
+
+
 def verdict(table: pl.DataFrame, findings: pl.DataFrame, first: int = 3) -> dict[str, Any]:
     """A unit's verdict, the one summary its report opens with and its email and the manifest
     repeat: criteria met of those with a target (and how many of them rest on doubtful

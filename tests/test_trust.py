@@ -196,3 +196,28 @@ def test_a_file_of_an_unknown_unit_is_a_finding_not_a_unit():
     html = tables.findings_by_rule(findings)
     assert "Quan Sơnn" not in html
     assert html.count("1 tệp không rõ đơn vị") == 2 and "Thường Xuân" in html
+
+
+def test_the_overview_heatmap_and_its_phone_list_mark_every_doubted_figure():
+    from bakhong import indicators
+    from bakhong.checks import check
+    from bakhong.views import charts, summary
+
+    table = read_source(THUONG_XUAN)
+    wide = indicators.wide(table.observations)
+    findings = check(table.observations, table.findings)
+    doubted = indicators.doubted_cells(findings)
+    assert {("396", "TC08"), ("396", "TC09")} <= doubted
+    fig = charts.heatmap(wide, doubted=doubted)
+    [trace] = fig.data
+    cells = dict(zip(fig.data[0].x, trace.text[0], strict=True))
+    assert cells["08"].endswith("?") and cells["09"].endswith("?")
+    assert not cells["07"].endswith("?")
+    assert charts.DOUBT_NOTE in fig.layout.meta["notes"]
+    assert "chưa tin cậy" in trace.customdata[0][7]
+    plain = charts.heatmap(wide)
+    assert not any(t.endswith("?") for t in plain.data[0].text[0])
+    assert not plain.layout.meta["notes"]
+    listed = summary.attainment_list(wide, doubted)
+    assert "trên số liệu chưa tin cậy" in listed
+    assert "chưa tin cậy" not in summary.attainment_list(wide)

@@ -239,9 +239,18 @@ def standing_spec(ranks: pl.DataFrame, unit_code: str, codes: list[str] | None =
     return {"data": data, "layout": layout}
 
 
-def heatmap(table: pl.DataFrame, title: str = "Mức đạt chỉ tiêu sau triển khai") -> go.Figure:
+#: how a heatmap cell marks a figure a finding doubts, and the note that says it
+DOUBT_MARK = "?"
+DOUBT_NOTE = ("Dấu “?” sau số liệu: số liệu có lỗi hoặc cần xem lại, chưa tin cậy (xem báo "
+              "cáo của đơn vị).")
+
+
+def heatmap(table: pl.DataFrame, title: str = "Mức đạt chỉ tiêu sau triển khai",
+            doubted: set[tuple[str, str]] = frozenset()) -> go.Figure:
     """Units × criteria: green attained, orange not attained, grey cannot be told or missing;
-    the value after rollout written in each cell. ``table`` is :func:`indicators.wide`."""
+    the value after rollout written in each cell, followed by "?" when a finding doubts it
+    (``doubted``: (unit, indicator), :func:`indicators.doubted_cells`), the hover saying so.
+    ``table`` is :func:`indicators.wide`."""
     catalog = load_catalog()
     codes = [i.code for i in catalog.criteria]
     crit = table.filter(pl.col("indicator").is_in(codes))
@@ -257,10 +266,12 @@ def heatmap(table: pl.DataFrame, title: str = "Mức đạt chỉ tiêu sau tri�
             a = r["attained"] if r else None
             zr.append({True: 2, False: 0}.get(a, 1) if r and r["after"] is not None else None)
             shown = value_text(r["after"], r["after_qualifier"], r["after_raw"]) if r else "—"
-            tr.append(shown.replace("%", ""))
+            doubt = (u["unit_code"], c) in doubted and r is not None
+            tr.append(shown.replace("%", "") + (DOUBT_MARK if doubt else ""))
             hr.append(f"{plain(u['unit_name'])} — {c}. {catalog[c].short}<br>Sau triển khai: "
                       f"{plain(shown)}<br>Chỉ tiêu: {value_text(r['target']) if r else '—'}"
-                      f" — {attained_text(a, r['target']) if r else 'không có số liệu'}")
+                      f" — {attained_text(a, r['target']) if r else 'không có số liệu'}"
+                      + (" — số liệu chưa tin cậy" if doubt else ""))
         z.append(zr)
         text.append(tr)
         hover.append(hr)
@@ -277,7 +288,9 @@ def heatmap(table: pl.DataFrame, title: str = "Mức đạt chỉ tiêu sau tri�
                      type="category")
     fig.update_yaxes(autorange="reversed", fixedrange=True, automargin=True, type="category")
     fig = _layout(fig, title, 150 + 26 * len(y), synthetic=any(units["synthetic"].to_list()))
-    fig.update_layout(margin={"t": 110})
+    fig.update_layout(margin={"t": 110},
+                      meta={"notes": [DOUBT_NOTE] if any(DOUBT_MARK in t for row in text
+                                                         for t in row) else []})
     return fig
 
 

@@ -424,8 +424,9 @@ class Province(_Report):
     def heatmap(self) -> None:
         """The units × criteria heatmap; on a phone, a list in its place (per unit, the
         criteria met and those missed)."""
-        self._figure(charts.heatmap(self.table), "heatmap")
-        _display_html(summary.attainment_list(self.table))
+        doubted = indicators.doubted_cells(self.findings)
+        self._figure(charts.heatmap(self.table, doubted=doubted), "heatmap")
+        _display_html(summary.attainment_list(self.table, doubted))
 
     def before_after(self) -> None:
         """The province's before/after per indicator, weighted where denominators allow."""

@@ -220,20 +220,25 @@ def unit_ranking(counts: pl.DataFrame, links: dict[str, str], show_synthetic: bo
     return f'<ol class="unit-ranking">{"".join(items)}</ol>'
 
 
-def attainment_list(table: pl.DataFrame) -> str:
-    """The heatmap as a phone reads it: per unit, criteria met and the numbers of those
-    missed (shown only on a narrow screen, where the heatmap's cells cannot be read)."""
+def attainment_list(table: pl.DataFrame,
+                    doubted: set[tuple[str, str]] = frozenset()) -> str:
+    """The heatmap as a phone reads it: per unit, criteria met (how many of them on figures
+    a finding doubts: ``doubted``, (unit, indicator)) and the numbers of those missed (shown
+    only on a narrow screen, where the heatmap's cells cannot be read)."""
     catalog = load_catalog()
     crit = table.filter(pl.col("target").is_not_null() & (pl.col("group") != "pillar"))
     items = []
-    for (_code, name), rows in sorted(crit.group_by(["unit_code", "unit_name"]),
-                                     key=lambda g: str(g[0][1])):
-        met = rows.filter(pl.col("attained") == True).height  # noqa: E712
+    for (code, name), rows in sorted(crit.group_by(["unit_code", "unit_name"]),
+                                    key=lambda g: str(g[0][1])):
+        met_rows = rows.filter(pl.col("attained") == True)  # noqa: E712
+        met = met_rows.height
+        doubt = sum((code, i) in doubted for i in met_rows["indicator"].to_list())
         missed = sorted(catalog[c].number for c in rows.filter(
             pl.col("attained") == False)["indicator"].to_list() if c in catalog)  # noqa: E712
         made_up = (" (DỮ LIỆU MÔ PHỎNG)" if "synthetic" in rows.columns
                    and rows["synthetic"].any() else "")
         items.append(f"<li><strong>{esc(name)}</strong>{made_up}: đạt {met}/{rows.height}"
+                     + (f" ({doubt} trên số liệu chưa tin cậy)" if doubt else "")
                      + (f"; chưa đạt tiêu chí {', '.join(map(str, missed))}" if missed else "")
                      + "</li>")
     return f'<ul class="phone-only attainment-list">{"".join(items)}</ul>'
