@@ -266,6 +266,19 @@ def injected_sheet_name(folder: Path) -> Path:
     return path
 
 
+#: phone and CCCD numbers as an office types them into a result table (made up, in the
+#: shapes real ones have)
+PERSONAL = ["0912 345 678", "038123456789", "+84 987 654 321", "38123456789"]
+
+
+def personal_in_table(folder: Path) -> Path:
+    """Phone and CCCD numbers typed into a result cell, the evidence column and a label."""
+    doc = document(TC07={"after": f"liên hệ {PERSONAL[0]}"},
+                   TC08={"evidence": f"Cán bộ phụ trách: {PERSONAL[1]}, ĐT {PERSONAL[2]}"},
+                   TC09={"after": float(PERSONAL[3])})
+    return write(folder / "386-ba-thuoc-ca-nhan-2024.xlsx", doc)
+
+
 def long_name(folder: Path) -> Path:
     """A file name of 250 bytes (Vietnamese letters take two or three bytes each)."""
     stem = "386-ba-thuoc-" + "báo-cáo-kết-quả-" * 40
@@ -293,6 +306,7 @@ TABLES: dict[str, Callable[[Path], Path]] = {
     "date_in_rate": date_in_rate,
     "merged_result_header": merged_result_header, "injected_csv": injected_csv,
     "injected_sheet_name": injected_sheet_name, "not_a_workbook": not_a_workbook,
+    "personal_in_table": personal_in_table,
 }
 
 

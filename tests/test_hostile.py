@@ -275,3 +275,28 @@ def test_an_error_of_no_known_kind_is_the_files_load_error_and_the_others_go_on(
     error = next(f for f in findings if f.rule == "load_error")
     assert error.source == bad.name and "không mong đợi" in error.message
     assert "a reader's own bug" not in error.message
+
+
+def test_a_phone_or_cccd_typed_in_a_table_never_leaves_the_loader(tmp_path):
+    root = tmp_path / "project"
+    tables = root / "data" / "raw" / "tables"
+    tables.mkdir(parents=True)
+    path = hc.personal_in_table(tables)
+    table = read_table(path)
+    frame = table.observations
+    assert "[số cá nhân đã ẩn]" in " ".join(frame["evidence"].drop_nulls().to_list())
+    found = check(frame, table.findings)
+    assert {"TC07", "TC09"} <= set(found["indicator"])   # named, with their cells
+    runs = [_run("ingest", cwd=root), _run("check", str(tables), cwd=root),
+            _run("check", str(tables), "--json", cwd=root), _run("show", str(path), "--json",
+                                                                  cwd=root)]
+    assert all(r.returncode in (0, 1) and "Traceback" not in r.stderr for r in runs)
+    texts = [r.stdout + r.stderr for r in runs]
+    for parquet in (root / "data" / "processed").glob("*.parquet"):
+        cells = pl.read_parquet(parquet).select(pl.all().cast(pl.String))
+        texts.append(" ".join(str(v) for row in cells.rows() for v in row))
+    texts.append(str(found.to_dicts()) + str(frame.to_dicts()))
+    digits = [re.sub(r"\D", "", p) for p in hc.PERSONAL]
+    leaks = [p for t in texts for p in hc.PERSONAL + digits if p in re.sub(r"[ .]", "", t)
+             or p in t]
+    assert leaks == []

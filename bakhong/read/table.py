@@ -27,6 +27,7 @@ from ..vocab import rules as fnd
 from ..vocab import units as units_mod
 from ..vocab.catalog import MATCH_SCORE, Catalog, load_catalog
 from ..vocab.parse import Parsed, fold_words, nfc, parse_target, parse_value
+from ..vocab.personal import hide_columns
 from ..vocab.rules import Finding
 from ..vocab.units import Unit
 from .grid import column_letter, read_sheets
@@ -272,6 +273,8 @@ def read_table(path: str | Path, unit: str | None = None, period: str | None = N
         table.findings.extend(fnd.make("partly_read", {"detail": note}, **_record(
             {**_file_base(table), "synthetic": table.synthetic}, "", "",
             Source(path.name, sheet=sheet.name).render())) for note in notes)
+        # a phone or CCCD number typed in a cell never leaves the loader
+        table.observations = hide_columns(table.observations)
         return table
     notes = "; ".join(s.note for s in sheets if s.note)
     if notes:

@@ -217,12 +217,17 @@ def parse_value(cell: object) -> Parsed:
         x = float(cell)
         if math.isnan(x):
             return MISSING
-        if math.isinf(x):
+        if math.isinf(x) or abs(x) >= NO_FIGURE:
             return UNPARSEABLE
         # Excel stores a %-formatted cell as a fraction: 0.74 shown as 74%.
         return Parsed("ok", round(x if abs(x) <= 1 else x / 100, 10), tolerance=0.00005,
                       stated=True)
     return _parse_text(str(cell))
+
+
+#: a number this large in a result cell is no unit's figure (3,7 million people live in
+#: the province): a phone or CCCD number typed there, or kept by Excel as a number
+NO_FIGURE = 1e8
 
 
 #: a minus written before a number: "-", "−" (U+2212), a dash, at the start of the cell or
@@ -244,6 +249,21 @@ _DATE = re.compile(r"(?<![\d.,/])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4
 
 @lru_cache(maxsize=1 << 16)
 def _parse_text(cell: str) -> Parsed:
+    parsed = _read_text(cell)
+    if parsed.status == "ok" and any(_number(m.group(0)) >= NO_FIGURE
+                                     for m in _NUMBER_RE.finditer(nfc(cell))):
+        return UNPARSEABLE
+    return parsed
+
+
+def _number(text: str) -> float:
+    try:
+        return abs(parse_number(text))
+    except ValueError:
+        return 0.0
+
+
+def _read_text(cell: str) -> Parsed:
     text = nfc(cell)
     if not text or text in {"-", "—", "–", "x", "X", "…", "..."}:
         return MISSING
@@ -277,6 +297,8 @@ def _parse_text(cell: str) -> Parsed:
                       0.0, False)
     bare = _NUMBER_RE.search(rest)
     words = _FILLER.sub(" ", fold(_NUMBER_RE.sub(" ", rest)))
+    if bare and len(_NUMBER_RE.findall(rest)) > 1:
+        return UNPARSEABLE  # "0912 345 678", "45 75": which one is the figure?
     if bare and not re.search(r"[a-z]", words):
         try:
             x = _signed(rest, bare.start(), parse_number(bare.group(0)))

@@ -16,6 +16,7 @@ import polars as pl
 
 from .. import config
 from ..contract import FINDING_SCHEMA, PHASE_VI, SEVERITIES, SEVERITY_VI
+from .personal import hide
 
 __all__ = [
     "FINDING_SCHEMA", "PHASE_VI", "RULE_NAMES", "SEVERITIES", "SEVERITY_VI", "Finding",
@@ -139,7 +140,9 @@ def render(template: str, fields: dict[str, Any]) -> str:
 def make(rule_name: str, fields: dict[str, Any] | None = None, **record: Any) -> Finding:
     """A finding of a rule, its message and fix rendered from ``fields``."""
     rule = rules()[rule_name]
-    fields = {"phase": PHASE_VI.get(record.get("phase", ""), ""), **(fields or {})}
+    # a cell's text quoted in a message never carries a phone or CCCD number
+    fields = {"phase": PHASE_VI.get(record.get("phase", ""), ""),
+              **{k: hide(v) if isinstance(v, str) else v for k, v in (fields or {}).items()}}
     return Finding(rule=rule.name, severity=rule.severity,
                    message=render(rule.message, fields), fix=render(rule.fix, fields),
                    expected=render(rule.expected, fields) if rule.expected else "",
