@@ -240,15 +240,7 @@ def merged_result_header(folder: Path, header: str = "Kết quả (Trước / Sa
 
 def long_sheet(folder: Path, rows: int = 100_000) -> Path:
     """The table, then 100.000 rows of a pasted list below it."""
-    path = write(folder / "386-ba-thuoc-dai-2024.xlsx", document())
-    wb = load_workbook(path)
-    sheet = wb.active
-    start = sheet.max_row + 3
-    for i in range(rows):
-        sheet.cell(start + i, 1, i + 1)
-        sheet.cell(start + i, 2, f"Hồ sơ số {i + 1}")
-    wb.save(path)
-    return path
+    return write(folder / "386-ba-thuoc-dai-2024.xlsx", document(), Layout(pasted_rows=rows))
 
 
 def injected_csv(folder: Path) -> Path:

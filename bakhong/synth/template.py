@@ -45,6 +45,7 @@ class Layout:
     csv_bom: bool = True
     decimal_comma: bool = True
     nfd: bool = False                        # text saved decomposed, as on a Mac
+    pasted_rows: int = 0                     # a list of this many rows pasted below (xlsx)
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,10 @@ def write_xlsx(path: Path, document: Document, layout: Layout = Layout()) -> Pat
     if layout.footer:
         ws.cell(r + 1, max(2, width - 1), "NGƯỜI LẬP BIỂU")
         ws.cell(r + 1, width, "CHỦ TỊCH")
+    start = ws.max_row + 3
+    for i in range(layout.pasted_rows):  # numbered like the criteria: "1 | Hồ sơ số 1"
+        ws.cell(start + i, 1, i + 1)
+        ws.cell(start + i, 2, f"Hồ sơ số {i + 1}")
     ws.column_dimensions["B"].width = 60
     wb.properties.title = (f"{SYNTHETIC_TITLE} — " if document.synthetic else "") + \
         f"Kết quả mô hình 3 KHÔNG — {document.unit_title} — {document.period}"
