@@ -12,7 +12,7 @@ from typing import Any
 
 from ..contract import Source
 from ..errors import SourceError
-from ..vocab.parse import nfc
+from ..vocab.parse import format_int, nfc
 from .grid import decode_text
 
 
@@ -26,15 +26,18 @@ class _Block:
 
 
 _MD_MATH = re.compile(r"\$([^$]*)\$")
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s*")
+_MD_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
+_SPACES = re.compile(r"\s+")
 
 
 def _clean(line: str) -> str:
     text = nfc(line).replace("\\%", "%").replace("\\*", "*").replace("\\_", "_")
     text = _MD_MATH.sub(lambda m: m.group(1), text)
-    text = re.sub(r"^\s*#{1,6}\s*", "", text)
-    text = re.sub(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)", "", text)
+    text = _MD_HEADING.sub("", text)
+    text = _MD_EMPHASIS.sub("", text)
     text = text.replace("\\", "")
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def _continues(previous: str, text: str) -> bool:
@@ -54,7 +57,7 @@ def _split_row(line: str) -> list[str]:
 #: A narrative's text is read up to this many bytes (a 100-page report is 300 KB of text);
 #: the rest is left unread and said (``partly_read``), so that a 10 MB file is read in
 #: bounded time and memory.
-MAX_TEXT_BYTES = 1 << 20
+MAX_TEXT_BYTES = 512 << 10
 #: Tables nested in a Word table cell are read down to this depth.
 MAX_TABLE_DEPTH = 4
 
@@ -87,7 +90,7 @@ def _read_text(path: Path) -> tuple[str, str]:
             data[:4096].count(0) > len(data[:4096]) // 4
         data = data[:len(data) - len(data) % 2] if utf16 else _utf8_whole(data)
         note = (f"văn bản dài {size / (1 << 20):.1f} MB".replace(".", ",") +
-                f", chỉ đọc {MAX_TEXT_BYTES >> 20} MB đầu; phần sau không được đọc")
+                f", chỉ đọc {MAX_TEXT_BYTES >> 10} KB đầu; phần sau không được đọc")
     text = decode_text(data, path.name, "tệp văn bản")
     if "\x00" in text:
         raise SourceError("không đọc được tệp văn bản (hãy lưu bằng UTF-8)", path.name)
@@ -209,7 +212,7 @@ def _docx_blocks(path: Path) -> Blocks:
         for item in document.iter_inner_content():
             if read > MAX_TEXT_BYTES:
                 blocks.note = "; ".join(filter(None, (
-                    blocks.note, f"văn bản dài hơn {MAX_TEXT_BYTES >> 20} triệu ký tự, chỉ "
+                    blocks.note, f"văn bản dài hơn {format_int(MAX_TEXT_BYTES)} ký tự, chỉ "
                                  f"đọc phần đầu, phần sau không được đọc")))
                 break
             if isinstance(item, Paragraph):

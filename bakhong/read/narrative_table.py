@@ -67,7 +67,7 @@ def read_narrative_table(path: str | Path, unit: str | None = None, period: str 
                           path.name) from None
 
 
-_LONG_FIX = ("Tách báo cáo thành các tệp nhỏ hơn (mỗi tệp dưới 1 MB văn bản) hoặc chỉ gửi phần "
+_LONG_FIX = ("Tách báo cáo thành các tệp nhỏ hơn (mỗi tệp dưới 500 KB văn bản) hoặc chỉ gửi phần "
              "kết quả thực hiện các chỉ tiêu, rồi gửi lại.")
 
 
