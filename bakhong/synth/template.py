@@ -163,6 +163,13 @@ def write_xlsx(path: Path, document: Document, layout: Layout = Layout()) -> Pat
     if layout.footer:
         ws.cell(r + 1, max(2, width - 1), "NGƯỜI LẬP BIỂU")
         ws.cell(r + 1, width, "CHỦ TỊCH")
+    _finish(wb, ws, document, layout)
+    return _save(wb, path, layout)
+
+
+def _finish(wb: Any, ws: Any, document: Document, layout: Layout) -> None:
+    """A pasted list below the table (``layout.pasted_rows``), the column width and the
+    workbook's properties (a synthetic one says so)."""
     start = ws.max_row + 3
     for i in range(layout.pasted_rows):  # numbered like the criteria: "1 | Hồ sơ số 1"
         ws.cell(start + i, 1, i + 1)
@@ -173,6 +180,10 @@ def write_xlsx(path: Path, document: Document, layout: Layout = Layout()) -> Pat
     if document.synthetic:
         wb.properties.keywords = SYNTHETIC_TITLE
         wb.properties.subject = "Dữ liệu mô phỏng do bakhong tạo ra, không phải số liệu thật"
+
+
+def _save(wb: Any, path: Path, layout: Layout) -> Path:
+    ws = wb.active
     if layout.nfd:
         for row in ws.iter_rows():
             for cell in row:
