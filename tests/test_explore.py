@@ -49,6 +49,15 @@ def test_a_real_unit_is_compared_with_real_units_unless_asked(project):
     assert len(_bars(ex)) == 7 and "DỮ LIỆU MÔ PHỎNG" in ex.title("units")
 
 
+def test_a_doubted_figure_is_hatched_and_marked_in_the_units_chart(explorer):
+    trace = explorer.traces("units")[0]
+    marks = dict(zip(trace.x, zip(trace.text, trace.marker.pattern.shape,
+                                  trace.hovertext, strict=True), strict=True))
+    text, shape, hover = marks["Thường Xuân"]      # TC09: its ratio written swapped
+    assert text.endswith("?") and shape == "/" and "chưa tin cậy" in hover
+    assert any(not t.endswith("?") and s == "" for t, s, _ in marks.values())
+
+
 def test_a_period_of_synthetic_data_only_shows_it_at_once(tmp_path):
     root = write_province(tmp_path, districts=2)
     (root / "data" / "raw" / "tables" / "thuong-xuan-2024.xlsx").unlink()
@@ -139,7 +148,7 @@ def test_the_findings_table_sorts_by_any_column(explorer):
 
 
 def test_numbers_show_the_vietnamese_way(explorer):
-    assert "45,8%" in explorer.traces("units")[0].text  # 45,75% to one decimal
+    assert "45,8% ?" in explorer.traces("units")[0].text  # 45,75% to one decimal, doubted
     assert explorer.figure.layout.separators == ",."
 
 

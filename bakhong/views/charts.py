@@ -391,12 +391,15 @@ def units_bar(rows: pl.DataFrame, indicator_label: str, phase: str = "after",
 
 
 def units_bar_spec(rows: pl.DataFrame, indicator_label: str, phase: str = "after",
-                   highlight: Iterable[str] = ()) -> dict[str, Any]:
+                   highlight: Iterable[str] = (), doubted: Iterable[str] = ()
+                   ) -> dict[str, Any]:
     """Units compared on one indicator at one phase, best first, with the target line.
 
     ``rows``: :func:`bakhong.indicators.wide` rows of one indicator and period, with an
     ``attained_<phase>`` column. Bars are coloured by attainment; units outside
-    ``highlight`` (unit codes; empty = all highlighted) are faded.
+    ``highlight`` (unit codes; empty = all highlighted) are faded; the units in ``doubted``
+    (a finding doubts the figure) have a hatched bar, "?" after the figure and the doubt
+    said in the hover.
     """
     value, qualifier = phase, f"{phase}_qualifier"
     rows = rows.filter(pl.col(value).is_not_null()).sort(value, descending=True,
@@ -407,14 +410,16 @@ def units_bar_spec(rows: pl.DataFrame, indicator_label: str, phase: str = "after
     values = rows[value].to_list()
     targets = rows["target"].to_list()
     attained = rows[f"attained_{phase}"].to_list()
-    texts = [format_percent(v, 1, q or "=") for v, q in
-             zip(values, rows[qualifier].to_list(), strict=True)]
+    doubt = [c in set(doubted) for c in codes]
+    texts = [format_percent(v, 1, q or "=") + (f" {DOUBT_MARK}" if d else "") for v, q, d in
+             zip(values, rows[qualifier].to_list(), doubt, strict=True)]
     colors = [_attainment_color(a, t is not None) for a, t in
               zip(attained, targets, strict=True)]
     opacity = [1.0 if not chosen or c in chosen else 0.35 for c in codes]
     hover = [f"{lab}<br>{PHASE_LABEL[phase]}: {txt}<br>Chỉ tiêu giao: "
              f"{format_percent(t, 1)}<br>{ATTAINMENT_LABEL[a] if t is not None else ''}"
-             for lab, txt, t, a in zip(labels, texts, targets, attained, strict=True)]
+             + (" — số liệu chưa tin cậy" if d else "")
+             for lab, txt, t, a, d in zip(labels, texts, targets, attained, doubt, strict=True)]
     layout = base_layout(_title(
         f"{indicator_label} — {PHASE_LABEL[phase].lower()}, so sánh các đơn vị",
         any(rows["synthetic"].to_list())))
@@ -422,7 +427,8 @@ def units_bar_spec(rows: pl.DataFrame, indicator_label: str, phase: str = "after
     layout["xaxis"] = {"tickangle": -40, "automargin": True}
     data = [
         {"type": "bar", "x": labels, "y": values, "text": texts, "textposition": "outside",
-         "cliponaxis": False, "marker": {"color": colors, "opacity": opacity},
+         "cliponaxis": False, "marker": {"color": colors, "opacity": opacity, "pattern": {
+             "shape": ["/" if d else "" for d in doubt], "fgcolor": "#ffffff"}},
          "hovertext": hover, "hoverinfo": "text", "name": PHASE_LABEL[phase],
          "showlegend": False},
         _target_line(labels, targets),

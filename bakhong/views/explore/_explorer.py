@@ -155,8 +155,12 @@ class Explorer:
         label = self.indicator_label()
         one = rows.filter(pl.col("indicator") == s.indicator)
         units = chosen_units(rows, s)
+        from ... import indicators
+
+        doubted = {u for u, i in indicators.doubted_cells(
+            self.data.findings.filter(pl.col("period") == s.period)) if i == s.indicator}
         return (
-            charts.units_bar_spec(one, label, s.phase, highlight=s.units),
+            charts.units_bar_spec(one, label, s.phase, highlight=s.units, doubted=doubted),
             charts.selection_before_after_spec(one.filter(pl.col("unit_code").is_in(units)), label),
             charts.attainment_heatmap_spec(self.rows(), s.phase),
         )
