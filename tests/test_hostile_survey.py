@@ -172,6 +172,27 @@ def test_personal_numbers_in_a_workbook_and_a_parquet_place_column(tmp_path):
         assert value not in digits
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_phone_in_a_name_column_beside_its_code_column_is_a_row_to_correct(tmp_path, suffix):
+    head = ["Xã", "Mã thôn", "Thôn", "Tuổi", "Tài khoản ngân hàng"]
+    rows = [["Nga Liên", "T01", "Thôn 1", 30, "có"], ["Nga Liên", "T01", "0912 345 678", 31,
+                                                        "không"],
+            ["Nga Liên", "T02", "Thôn 2", 32, "có"], ["Nga Liên", "T02", "038123456789", 33, "có"]]
+    path = tmp_path / "survey" / f"nga-lien-2024{suffix}"
+    if suffix == ".csv":
+        _csv(path, [head, *rows])
+    else:
+        path.parent.mkdir(parents=True)
+        pl.DataFrame([dict(zip(head, r, strict=True)) for r in rows]).write_parquet(path)
+    found = survey.read_surveys([path])
+    assert found.people.height == 2
+    named = found.rejects.select("row", "column").sort("row").rows()
+    first = 2 if suffix == ".csv" else 1   # a CSV's row 1 is its header
+    assert named == [(first + 1, "Thôn"), (first + 3, "Thôn")]
+    digits = _digits(_all_text(found))
+    assert "0912345678" not in digits and "038123456789" not in digits
+
+
 def test_no_personal_number_reaches_processed_data_or_output(tmp_path):
     root = tmp_path / "project"
     _csv(root / "data" / "raw" / "survey" / "nga-lien-2024.csv", _pii_rows())

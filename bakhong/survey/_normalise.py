@@ -48,10 +48,15 @@ def _answers(schema: pl.Schema, text_fields: list[str], split: list[str]
 
 def _key_fields(schema: pl.Schema | dict) -> list[str]:
     """The location fields a place key hashes: per level the code column where the file has
-    one, else the name."""
-    return [code if code in schema else name for name, code in
-            (("district", "district_code"), ("commune", "commune_code"),
-             ("village", "village_code"))]
+    one, and the name — the name alone where there is no code column. A name beside a code
+    is in the key so that a phone or CCCD number typed in it makes a place of its own, whose
+    rows are named to correct (:mod:`._personal`)."""
+    out = []
+    for name, code in (("district", "district_code"), ("commune", "commune_code"),
+                       ("village", "village_code")):
+        out += [code, name] if code in schema and name in schema else \
+            [code if code in schema else name]
+    return out
 
 
 def _place_key(part: _Part, schema: pl.Schema) -> pl.Expr:
