@@ -307,3 +307,21 @@ def test_survey_csv_in_any_encoding_and_line_ends_reads_the_same(tmp_path, varia
     assert set(people["commune_code"]) == {"16159"}
     # the row to correct is named by its line, whatever the line ends before it
     assert found.rejects.select("row", "column").rows() == [(5, "Tuổi")]
+
+
+def test_a_survey_csv_too_large_to_re_encode_is_named_and_a_utf8_one_is_read(tmp_path,
+                                                                             monkeypatch):
+    from bakhong.survey import _files
+
+    text = _text(ROWS, ["\r\n"])
+    wide = tmp_path / "survey" / "nga-lien-2024.csv"
+    plain = tmp_path / "survey" / "nga-lien-utf8-2024.csv"
+    wide.parent.mkdir()
+    wide.write_bytes(text.encode("utf-16"))
+    plain.write_bytes(text.encode("utf-8"))
+    monkeypatch.setattr(_files, "MAX_TRANSCODED_BYTES", len(text.encode("utf-8")) - 1)
+    found = survey.read_surveys([wide, plain])
+    errors = [f for f in found.findings if f.rule == "load_error"]
+    assert [f.source for f in errors] == [wide.name]
+    assert "CSV UTF-8" in errors[0].message and "MB" in errors[0].message
+    assert found.people.height == 3        # the UTF-8 file's readable people, streamed

@@ -180,6 +180,11 @@ def _bare_cr(path: Path) -> bool:
     return carry == b"\r"
 
 
+#: a survey CSV that must be re-encoded (UTF-16, Windows-1258, bare CR) is read whole: at
+#: most this large (UTF-8 files are streamed by polars, whatever their size)
+MAX_TRANSCODED_BYTES = 200_000_000
+
+
 def _csv_text(path: Path) -> tuple[str, Any]:
     """(the text of the file's head, what polars reads). UTF-8 with LF or CRLF line ends is
     read from the file by polars; any other file — UTF-16, Windows-1258 (:func:`decode_text`:
@@ -196,6 +201,12 @@ def _csv_text(path: Path) -> tuple[str, Any]:
             text = ""
         if text and not _bare_cr(path):
             return text.removeprefix("\ufeff"), path
+    size = path.stat().st_size
+    if size > MAX_TRANSCODED_BYTES:  # read whole to re-encode: held about five times over
+        raise SourceError(
+            f"tệp khảo sát CSV không phải UTF-8 (hoặc có dòng kết thúc bằng CR) và lớn "
+            f"{size / 1e6:.0f} MB, quá {MAX_TRANSCODED_BYTES / 1e6:.0f} MB đọc được khi phải "
+            "chuyển mã: hãy lưu lại dưới dạng CSV UTF-8", path.name)
     text = decode_text(path.read_bytes(), path.name, "tệp khảo sát CSV")
     if "\x00" in text:
         raise SourceError("không phải tệp văn bản CSV", path.name)
