@@ -300,3 +300,20 @@ def test_a_phone_or_cccd_typed_in_a_table_never_leaves_the_loader(tmp_path):
     leaks = [p for t in texts for p in hc.PERSONAL + digits if p in re.sub(r"[ .]", "", t)
              or p in t]
     assert leaks == []
+
+
+def test_a_phone_or_cccd_in_a_narrative_sentence_never_leaves_the_loader(tmp_path):
+    from bakhong.read import read_source
+
+    path = tmp_path / "ba-thuoc-2024.md"
+    path.write_text(
+        "UBND huyện Bá Thước\n\nBÁO CÁO kết quả thực hiện mô hình 3 KHÔNG năm 2024\n\n"
+        f"Tỷ lệ người dân có tài khoản định danh điện tử đạt 92% (cán bộ phụ trách "
+        f"{hc.PERSONAL[0]}, CCCD {hc.PERSONAL[1]}).\n\nCó 48% hộ gia đình (liên hệ "
+        f"{hc.PERSONAL[2]}) đã được thăm hỏi.\n", encoding="utf-8")
+    table = read_source(path)
+    frames = [f for f in (table.observations, table.claims, table.review) if f is not None]
+    text = " ".join(str(v) for f in frames for row in f.rows() for v in row)
+    assert "92" in text and "[số cá nhân đã ẩn]" in text
+    assert not [p for p in hc.PERSONAL if p in text or re.sub(r"\D", "", p) in
+                re.sub(r"\D", "", text)]

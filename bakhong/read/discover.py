@@ -13,7 +13,6 @@ from ..contract import Source
 from ..errors import SourceError
 from ..vocab import rules as fnd
 from ..vocab.catalog import Catalog, load_catalog
-from ..vocab.personal import hide_columns
 from ..vocab.provenance import real_beats_synthetic
 from ..vocab.rules import Finding
 from .combine import combine, resolve_duplicates
@@ -30,15 +29,8 @@ def read_source(path: str | Path, unit: str | None = None, period: str | None = 
     ``document`` says what it is (results, plan, blank form, progress report)."""
     path = Path(path)
     if path.suffix.lower() in NARRATIVE_SUFFIXES:
-        table = read_narrative_table(path, unit=unit, period=period, catalog=catalog, kind=kind)
-    else:
-        table = read_table(path, unit=unit, period=period, catalog=catalog, kind=kind)
-    # a phone or CCCD number typed in a sentence never leaves the loader (a table's cells:
-    # read_table hides them)
-    table.observations = hide_columns(table.observations)
-    table.claims = None if table.claims is None else hide_columns(table.claims)
-    table.review = None if table.review is None else hide_columns(table.review)
-    return table
+        return read_narrative_table(path, unit=unit, period=period, catalog=catalog, kind=kind)
+    return read_table(path, unit=unit, period=period, catalog=catalog, kind=kind)
 
 
 _NOT_TABLES = ("reference", "survey", "narrative")

@@ -18,6 +18,7 @@ from ..vocab import rules as fnd
 from ..vocab import units as units_mod
 from ..vocab.catalog import Catalog, load_catalog
 from ..vocab.parse import fold
+from ..vocab.personal import hide_columns
 from ..vocab.rules import Finding
 from .kind import classify_text
 from .narrative import Statement, read_narrative
@@ -120,8 +121,10 @@ def _read(path: Path, unit: str | None, period: str | None, catalog: Catalog,
     chosen, others = narrative.primary()
 
     def frame(statements: list[Statement]) -> pl.DataFrame:
+        # a phone or CCCD number typed in a sentence never leaves the loader
         rows = [_statement_row(base, s, catalog) for s in statements]
-        return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA) if rows else empty_observations()
+        return hide_columns(pl.DataFrame(rows, schema=OBSERVATION_SCHEMA)) if rows \
+            else empty_observations()
 
     return Table(path, found, period, narrative.synthetic, frame(chosen), problems,
                  claims=frame(others), review=frame(narrative.review), document=document,
