@@ -247,15 +247,6 @@ _DATE = re.compile(r"(?<![\d.,/])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4
                    r"(?![\d.,/%])")
 
 
-@lru_cache(maxsize=1 << 16)
-def _parse_text(cell: str) -> Parsed:
-    parsed = _read_text(cell)
-    if parsed.status == "ok" and any(_number(m.group(0)) >= NO_FIGURE
-                                     for m in _NUMBER_RE.finditer(nfc(cell))):
-        return UNPARSEABLE
-    return parsed
-
-
 def _number(text: str) -> float:
     try:
         return abs(parse_number(text))
@@ -263,12 +254,15 @@ def _number(text: str) -> float:
         return 0.0
 
 
-def _read_text(cell: str) -> Parsed:
+@lru_cache(maxsize=1 << 16)
+def _parse_text(cell: str) -> Parsed:
     text = nfc(cell)
     if not text or text in {"-", "—", "–", "x", "X", "…", "..."}:
         return MISSING
     if "%" not in text and _DATE.search(text):  # "20/4/2024": a date, not 20/4 = 500%
         return UNPARSEABLE
+    if any(_number(m.group(0)) >= NO_FIGURE for m in _NUMBER_RE.finditer(text)):
+        return UNPARSEABLE  # a phone or CCCD number, never a figure
     body = _BRACKETS.sub(" ", text)
     qualifier = qualifier_of(body)
     numerator = denominator = None
