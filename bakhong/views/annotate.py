@@ -20,7 +20,7 @@ import polars as pl
 from ..checks import check
 from ..contract import PHASE_VI, SEVERITY_VI, SYNTHETIC_TITLE, Source
 from ..errors import SourceError
-from ..read import read_sheets, read_table
+from ..read import Table, read_sheets, read_table
 from ..vocab.parse import CellNote
 from .sheets import append, as_text, fitted_name
 
@@ -96,25 +96,25 @@ def _values_for_formulas(wb: Any, grids: dict[str, list[list[Any]]]) -> int:
         rows = grids.get(ws.title, [])
         for row in ws.iter_rows():
             for cell in row:
-                if cell.data_type != "f":
-                    as_text(cell, prefix=False)
-                    continue
-                r, c = cell.row - 1, cell.column - 1
-                value = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
-                cell.value = None if value == "" else (
-                    str(value) if isinstance(value, CellNote) else value)
+                if cell.data_type == "f":
+                    r, c = cell.row - 1, cell.column - 1
+                    value = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+                    cell.value = None if value == "" else (
+                        str(value) if isinstance(value, CellNote) else value)
+                    replaced += 1
                 as_text(cell, prefix=False)
-                replaced += 1
     return replaced
 
 
-def _extent(path: Path, findings: pl.DataFrame, unit: str | None,
-            period: str | None) -> dict[str, int]:
+def _extent(path: Path, findings: pl.DataFrame, unit: str | None, period: str | None,
+            table: Table | None = None) -> dict[str, int]:
     """Sheet → how many rows of it a copy keeps: to the last row a criterion or a finding
-    points at, and the signature block below it."""
+    points at, and the signature block below it. ``table``: the file as already read (else
+    it is read here)."""
     sources = findings["source"].to_list()
     try:
-        sources += read_table(path, unit=unit, period=period).observations["source"].to_list()
+        table = table or read_table(path, unit=unit, period=period)
+        sources += table.observations["source"].to_list()
     except SourceError:
         pass
     last: dict[str, int] = {}
@@ -139,10 +139,11 @@ def annotate(path: str | Path, out: str | Path | None = None, unit: str | None =
     from openpyxl.styles import Alignment, Font, PatternFill
 
     path = Path(path)
+    table = None
     if findings is None:
         table = read_table(path, unit=unit, period=period)
         findings = check(table.observations, table.findings)
-    wb, csv_sheet, notes = _workbook(path, lambda: _extent(path, findings, unit, period))
+    wb, csv_sheet, notes = _workbook(path, lambda: _extent(path, findings, unit, period, table))
     default_sheet = csv_sheet or wb.sheetnames[0]
     marked: dict[tuple[str, str], list[dict]] = {}
     for row in findings.iter_rows(named=True):
