@@ -5,7 +5,6 @@ per-run salt, never kept.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -145,15 +144,3 @@ def _cccd(dtype: pl.DataType, salt: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     has = n.is_not_null() | sci | pl.when(n.is_null()).then(pl.col("cccd").cast(pl.String)) \
         .is_in(_YES_ANY_CASE).fill_null(False)
     return has, pl.when(valid).then(n.hash(seed=salt)), (n.is_not_null() & ~valid) | sci
-
-
-#: A place cell holding a phone number or a citizen ID instead of a name: nine digits or
-#: more, alone or in groups ("0912345678", "+84 912 345 678", "038 123 456 789"), or a number
-#: in scientific notation ("3,81E+10").
-PERSONAL_NUMBER = r"\+?[0-9](?:[\s.\-()]{0,2}[0-9]){8,}|[0-9][.,][0-9]+[eE]\+?[0-9]"
-
-
-def looks_personal(text: str | None) -> bool:
-    """Whether a place name as written (a cell, a title, a sheet name) is a phone or CCCD
-    number (:data:`PERSONAL_NUMBER`)."""
-    return bool(text) and re.search(PERSONAL_NUMBER, str(text)) is not None

@@ -21,7 +21,7 @@ from ..errors import SourceError
 from ..read.grid import decode_text, read_sheets, sniff_delimiter
 from ..vocab import units as units_mod
 from ..vocab.parse import fold_words, nfc
-from ._cells import looks_personal
+from ..vocab.personal import looks_personal
 from ._fields import FIELD_VI, LOCATION_FIELDS, PII_FIELDS, YESNO_FIELDS
 from ._headers import (
     _FOOTER_RAW,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ._cells import PERSONAL_NUMBER
+from ..vocab.personal import PLACE_NUMBER
 from ._fields import LOCATION_FIELDS
 from ._files import _Part
 from ._normalise import _key_fields
@@ -37,7 +37,7 @@ def personal_places(located: pl.DataFrame, keys: set[str]
     fields = [f for f in LOCATION_FIELDS if f in located.columns]
     flag = {f: f"_r_{f}_pii" for f in fields}
     marked = located.with_columns(
-        pl.col(f).cast(pl.String).str.contains(PERSONAL_NUMBER).fill_null(False).alias(flag[f])
+        pl.col(f).cast(pl.String).str.contains(PLACE_NUMBER).fill_null(False).alias(flag[f])
         for f in fields)
     if not marked.select(pl.any_horizontal(pl.lit(False), *flag.values()).any()).item():
         return located, None, None
