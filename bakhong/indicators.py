@@ -400,12 +400,18 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
+def _doubting(findings: pl.DataFrame) -> pl.DataFrame:
+    """The findings that doubt a figure: every error, and the warnings of
+    :data:`DOUBTING_WARNINGS`."""
+    return findings.filter(
+        (pl.col("severity") == "error")
+        | ((pl.col("severity") == "warning") & pl.col("rule").is_in(DOUBTING_WARNINGS)))
+
+
 def doubted(findings: pl.DataFrame) -> dict[str, str]:
     """Indicator → how a finding doubts its figure: "error" (it cannot be true) or "warning"
     (another source contradicts it, it is far from every other unit, …)."""
-    rows = findings.filter(
-        (pl.col("severity") == "error")
-        | ((pl.col("severity") == "warning") & pl.col("rule").is_in(DOUBTING_WARNINGS)))
+    rows = _doubting(findings)
     out: dict[str, str] = {}
     for code, severity in rows.select("indicator", "severity").iter_rows():
         if code and out.get(code) != "error":
@@ -415,9 +421,7 @@ def doubted(findings: pl.DataFrame) -> dict[str, str]:
 
 def doubted_cells(findings: pl.DataFrame) -> set[tuple[str, str]]:
     """(unit, indicator) of every figure a finding doubts (:func:`doubted`, all units)."""
-    rows = findings.filter(
-        (pl.col("severity") == "error")
-        | ((pl.col("severity") == "warning") & pl.col("rule").is_in(DOUBTING_WARNINGS)))
+    rows = _doubting(findings)
     return {(u, i) for u, i in rows.select("unit_code", "indicator").iter_rows() if u and i}
 
 
