@@ -430,6 +430,8 @@ def _manifest(period: str, chosen: list[units_mod.Unit], results: dict[str, Resu
         res = results[unit.code]
         stem = f"{unit.code}-{unit.slug}"
         mine = obs_period.filter(pl.col("unit_code") == unit.code)
+        theirs = _of_unit(findings, unit.code, period)
+        table = indicators.wide(mine) if mine.height else None
         entries.append({
             "code": unit.code, "name": unit.name, "slug": unit.slug, "status": res.status,
             "html": f"{stem}.html" if res.status == "ok" else None,
@@ -441,14 +443,11 @@ def _manifest(period: str, chosen: list[units_mod.Unit], results: dict[str, Resu
                 "unreadable" if findings.filter((pl.col("unit_code") == unit.code)
                                                 & (pl.col("rule") == "load_error")).height
                 else "none"),
-            "findings": _findings_counts(
-                findings.filter(pl.col("period").is_in([period, ""])), unit.code),
-            "headline": _doubted(indicators.headline(indicators.wide(mine)), findings,
-                                 unit.code, period) if mine.height else {},
+            "findings": _findings_counts(theirs, unit.code),
+            "headline": _doubted(indicators.headline(table), theirs, unit.code, period)
+            if table is not None else {},
             # the verdict the report opens with (indicators.verdict), for the email and index
-            "verdict": indicators.verdict(indicators.wide(mine), _of_unit(findings, unit.code,
-                                                                          period))
-            if mine.height else None,
+            "verdict": indicators.verdict(table, theirs) if table is not None else None,
         })
     manifest: dict[str, Any] = {"period": period, "generated_from": generated_from,
                                 "units": entries,
