@@ -212,18 +212,13 @@ class District(_Report):
         if self._no_data():
             return
         crit = self.table.filter(pl.col("group") != "pillar")
-        done = crit.filter(pl.col("attained") == True).height  # noqa: E712
-        missed = crit.filter(pl.col("attained") == False).height  # noqa: E712
-        total = crit.filter(pl.col("target").is_not_null()).height
-        doubtful = crit.filter((pl.col("attained") == True)  # noqa: E712
-                               & pl.col("indicator").is_in(list(self._flagged()))).height
-        doubt = (f" ({doubtful} trong số đó dựa trên số liệu có lỗi hoặc cần xem lại, chưa "
-                 "tin cậy)"
-                 if doubtful else "")
+        said = indicators.verdict(self.table, self.findings)  # the counts the verdict gives
+        doubt = (f" ({said['doubtful']} trong số đó dựa trên số liệu có lỗi hoặc cần xem lại, "
+                 "chưa tin cậy)" if said["doubtful"] else "")
         _display_html(
-            f'<p class="summary">Đạt <strong>{done}/{total}</strong> tiêu chí{doubt}; chưa đạt '
-            f"<strong>{missed}</strong>; {total - done - missed} tiêu chí không xác định "
-            "được (thiếu số liệu hoặc số liệu chỉ ghi “trên …”).</p>"
+            f'<p class="summary">Đạt <strong>{said["met"]}/{said["with_target"]}</strong> tiêu '
+            f'chí{doubt}; chưa đạt <strong>{said["missed"]}</strong>; {said["undetermined"]} '
+            "tiêu chí không xác định được (thiếu số liệu hoặc số liệu chỉ ghi “trên …”).</p>"
             + summary.criteria_compact(crit, self._flagged()))
 
     def _flagged(self) -> dict[str, str]:
