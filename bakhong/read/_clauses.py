@@ -193,17 +193,12 @@ def _most_specific(catalog: Catalog, folded: str) -> tuple[str | None, float]:
 def _word_phrases(catalog: Catalog) -> tuple[list[tuple[str, int]],
                                              dict[str, tuple[tuple[int, int], ...]]]:
     """(code, number of words) of each label and alias of the catalog, and per word the
-    phrases it is in with how many times — built once per catalog."""
-    phrases, _, cache = catalog._matcher
+    phrases it is in with how many times (the catalog's own index of its phrases)."""
+    phrases, per_word, cache = catalog._matcher
     key = ("word phrases", "")
     if key not in cache:
-        per_word: dict[str, list[tuple[int, int]]] = {}
-        for n, (_, _, tokens) in enumerate(phrases):
-            for word in dict.fromkeys(tokens):
-                per_word.setdefault(word, []).append((n, tokens.count(word)))
-        cache[key] = ([(code, len(tokens)) for code, _, tokens in phrases],
-                      {w: tuple(v) for w, v in per_word.items()})
-    return cache[key]
+        cache[key] = [(code, len(tokens)) for code, _, tokens in phrases]
+    return cache[key], per_word
 
 
 def _match(catalog: Catalog, text: str) -> tuple[str | None, float]:

@@ -107,19 +107,19 @@ class Catalog:
 
     @cached_property
     def _matcher(self) -> tuple[tuple[tuple[str, str, tuple[str, ...]], ...],
-                                dict[str, tuple[int, ...]], dict]:
-        """(code, folded phrase, its words) of every label and alias; the phrases each word
-        is in; a cache of matches."""
+                                dict[str, tuple[tuple[int, int], ...]], dict]:
+        """(code, folded phrase, its words) of every label and alias; per word, the phrases
+        it is in (by number) with how many times; a cache of matches."""
         phrases = tuple(
             (i.code, phrase, tuple(phrase.split()))
             for i in self.indicators
             for phrase in (_folded(i.label), *(_folded(a) for a in i.aliases))
         )
-        index: dict[str, set[int]] = {}
+        per_word: dict[str, list[tuple[int, int]]] = {}
         for n, (_, _, tokens) in enumerate(phrases):
-            for token in tokens:
-                index.setdefault(token, set()).add(n)
-        return phrases, {w: tuple(sorted(ns)) for w, ns in index.items()}, {}
+            for word in dict.fromkeys(tokens):
+                per_word.setdefault(word, []).append((n, tokens.count(word)))
+        return phrases, {w: tuple(v) for w, v in per_word.items()}, {}
 
     def match_label(self, text: str) -> tuple[str | None, float]:
         """The indicator a row label or sentence names, and a score from 0 to 100 (it
@@ -136,13 +136,13 @@ def _match_label(catalog: Catalog, folded: str) -> tuple[str | None, float]:
     """
     from rapidfuzz import fuzz
 
-    phrases, index, cache = catalog._matcher
+    phrases, per_word, cache = catalog._matcher
     if folded in cache:
         return cache[folded]
     if len(cache) > 1 << 14:
         cache.clear()
     words = set(folded.split())
-    candidates = sorted({n for w in words for n in index.get(w, ())})
+    candidates = sorted({n for w in words for n, _ in per_word.get(w, ())})
     best: tuple[float, int, float, str | None] = (0.0, 0, 0.0, None)
     for code, phrase, tokens in (phrases[n] for n in candidates):
         coverage = 100.0 * sum(t in words for t in tokens) / len(tokens)
